@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * europa/europa.h - umbrella header of libeuropa.
+ *
+ *   abi.h     the region layout shared with the kernel switch
+ *   ring.h    batched index rings (inline fast path)
+ *   slot.h    slot state words and checked transitions (inline)
+ *   region.h  regions over memfd, shm, hugetlbfs, files or caller memory
+ *   wait.h    adaptive waiting: spin, back off, sleep; need-wakeup
+ *   vr.h      the VR side and the switch side of a region (inline bursts)
+ *   error.h   eu_last_error(), eu_version()
+ */
+#ifndef EUROPA_EUROPA_H
+#define EUROPA_EUROPA_H
+
+#include <europa/error.h>
+#include <europa/abi.h>
+#include <europa/ring.h>
+#include <europa/slot.h>
+#include <europa/region.h>
+#include <europa/wait.h>
+#include <europa/vr.h>
+
+#endif /* EUROPA_EUROPA_H */

@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * europa/vr.h - the two ends of a region: the VR side (struct eu_vr) and the
+ * switch side (struct eu_sw), with the per-packet path inline.
+ *
+ * Packets move by slot index; a burst call hands a whole array of indices
+ * over with one ring operation, and each slot with one state-word store.
+ * Nothing here makes a system call or allocates, except eu_*_kick() when the
+ * other side sleeps.
+ *
+ * Where slots go (every slot is always in exactly one place, see abi.h):
+ *
+ *   VR cache (VR_FREE) --fill ring--> switch cache (SW_FREE)
+ *   switch: receive into SW_BUSY --rx ring--> VR: VR_BUSY (process in place)
+ *   VR: VR_BUSY --tx ring--> switch: SW_BUSY (transmit) -> switch cache
+ *   switch cache (SW_FREE) --comp ring--> VR cache (VR_FREE)
+ *
+ * Each side keeps a private cache of its free slots (a stack, so recently
+ * used buffers are reused while warm). When a cache runs over its high mark
+ * the side gives half of it to the other side; when it runs dry it takes
+ * from the ring the other side fills.
+ *
+ * Thread-safety: a struct eu_vr or struct eu_sw is used by one thread at a
+ * time. The VR trusts its switch; the switch trusts nothing the VR writes: every index and state it reads from the fill and tx
+ * rings is checked (eu_slot_move_filter()), and the length and offset of each
+ * frame to send are read once and checked (eu_sw_tx_burst()).
+ */
+#ifndef EUROPA_VR_H
+#define EUROPA_VR_H
+
+#include <europa/wait.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A private stack of free slot indices. */
+struct eu_cache {
+	__u32 *idx;
+	__u32 count;
+	__u32 cap;  /* == nslots: it can always hold every slot */
+	__u32 high; /* give half away above this */
+};
+
+/* ------------------------------------------------------------------ VR side */
+
+struct eu_vr {
+	struct eu_region *region;
+	struct eu_slots slots;
+	struct eu_ring fill; /* we produce */
+	struct eu_ring rx;   /* we consume */
+	struct eu_ring tx;   /* we produce */
+	struct eu_ring comp; /* we consume */
+	struct eu_wake *tx_wake; /* the switch's wake line for our tx ring */
+	int tx_efd;
+	struct eu_cache cache;
+	__u32 rx_mp;         /* rx ring is ordered multi-producer */
+};
+
+/*
+ * Attach as the VR of region r: record our pid, and take every VR_FREE slot
+ * into our cache. Returns 0 or -errno (-EBUSY if a live VR is attached).
+ */
+EU_API int eu_vr_init(struct eu_vr *vr, struct eu_region *r);
+EU_API void eu_vr_fini(struct eu_vr *vr);
+
+static inline struct eu_desc *eu_vr_desc(const struct eu_vr *vr, __u32 idx)
+{
+	return eu_slot_desc(&vr->slots, idx);
+}
+
+static inline void *eu_vr_data(const struct eu_vr *vr, __u32 idx)
+{
+	return eu_slot_data(&vr->slots, idx);
+}
+
+static inline __u32 eu_vr_slot_size(const struct eu_vr *vr)
+{
+	return vr->slots.slot_size;
+}
+
+/* Give `n` cached free slots to the switch through the fill ring. */
+static inline __u32 eu_vr_fill(struct eu_vr *vr, __u32 n)
+{
+	struct eu_cache *c = &vr->cache;
+	__u32 pos, i;
+
+	if (n > c->count)
+		n = c->count;
+	n = eu_ring_reserve(&vr->fill, n, &pos);
+	for (i = 0; i < n; i++) {
+		__u32 k = c->idx[--c->count];
+
+		eu_slot_move(&vr->slots, k, EU_SLOT_VR_FREE, EU_SLOT_FILL);
+		*eu_ring_entry(&vr->fill, pos + i) = k;
+	}
+	eu_ring_submit(&vr->fill, n);
+	return n;
+}
+
+/* Take free slots the switch returned on the comp ring into our cache. */
+static inline __u32 eu_vr_reap(struct eu_vr *vr)
+{
+	struct eu_cache *c = &vr->cache;
+	__u32 n = eu_ring_dequeue_burst(&vr->comp, c->idx + c->count, c->cap - c->count);
+
+	n = eu_slot_move_filter(&vr->slots, c->idx + c->count, n, EU_SLOT_COMP, EU_SLOT_VR_FREE);
+	c->count += n;
+	return n;
+}
+
+/*
+ * Receive up to n frames: their indices go to idx[], each slot now VR_BUSY
+ * and ours to process in place (eu_vr_data(), eu_vr_desc()). Returns how many.
+ */
+static inline __u32 eu_vr_rx_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
+{
+	if (vr->rx_mp)
+		return eu_slot_dequeue_ordered(&vr->rx, &vr->slots, idx, n, EU_SLOT_RX,
+					       EU_SLOT_VR_BUSY);
+	n = eu_ring_dequeue_burst(&vr->rx, idx, n);
+	return eu_slot_move_filter(&vr->slots, idx, n, EU_SLOT_RX, EU_SLOT_VR_BUSY);
+}
+
+/*
+ * Transmit up to n frames (VR_BUSY slots with desc len/off/port set). Stops
+ * at the first slot that is not ours or when the ring is full; idx[ret..n)
+ * stay ours. Wakes the switch if it sleeps. Returns how many went.
+ */
+static inline __u32 eu_vr_tx_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
+{
+	__u32 pos, i;
+
+	n = eu_ring_reserve(&vr->tx, n, &pos);
+	n = eu_slot_move_burst(&vr->slots, idx, n, EU_SLOT_VR_BUSY, EU_SLOT_TX);
+	for (i = 0; i < n; i++)
+		*eu_ring_entry(&vr->tx, pos + i) = idx[i];
+	vr->tx.local = pos + n; /* un-reserve what was refused */
+	eu_ring_submit(&vr->tx, n);
+	if (n)
+		eu_kick(vr->tx_wake, vr->tx_efd);
+	return n;
+}
+
+/*
+ * Allocate up to n free slots (VR_BUSY, desc reset to the headroom, length
+ * 0), for frames the VR makes itself. Returns how many.
+ */
+static inline __u32 eu_vr_alloc_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
+{
+	struct eu_cache *c = &vr->cache;
+	__u32 i;
+
+	if (c->count < n)
+		eu_vr_reap(vr);
+	if (n > c->count)
+		n = c->count;
+	for (i = 0; i < n; i++) {
+		__u32 k = c->idx[--c->count];
+		struct eu_desc *d = eu_slot_desc(&vr->slots, k);
+
+		eu_slot_move(&vr->slots, k, EU_SLOT_VR_FREE, EU_SLOT_VR_BUSY);
+		d->off = (__u16)vr->slots.headroom;
+		d->len = 0;
+		d->flags = 0;
+		idx[i] = k;
+	}
+	return n;
+}
+
+/*
+ * Free n VR_BUSY slots (drop the frames). Above the cache's high mark, half
+ * the cache goes back to the switch on the fill ring. Returns how many were
+ * freed (short only for slots that were not VR_BUSY: refused and counted).
+ */
+static inline __u32 eu_vr_free_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
+{
+	struct eu_cache *c = &vr->cache;
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (eu_slot_move(&vr->slots, idx[i], EU_SLOT_VR_BUSY, EU_SLOT_VR_FREE) == 0) {
+			c->idx[c->count++] = idx[i];
+			m++;
+		}
+	}
+	if (c->count > c->high)
+		eu_vr_fill(vr, c->count / 2);
+	return m;
+}
+
+/* ------------------------------------------------------------- switch side */
+
+/* A frame the switch took from a VR's tx ring, with its checked geometry. */
+struct eu_txpkt {
+	__u32 idx;
+	__u16 off;  /* read once from the descriptor and checked */
+	__u16 len;  /* off + len <= slot_size, len > 0 */
+	__u16 port;
+	__u16 flags;
+};
+
+/* Reasons the switch drops a VR's descriptor (counted in eu_sw.bad). */
+enum eu_sw_bad {
+	EU_BAD_TX_LEN = 0, /* length 0 or past the end of the buffer */
+	EU_BAD_COUNT = 1
+};
+
+struct eu_sw {
+	struct eu_region *region;
+	struct eu_slots slots;
+	struct eu_ring fill; /* we consume */
+	struct eu_ring rx;   /* we produce */
+	struct eu_ring tx;   /* we consume */
+	struct eu_ring comp; /* we produce */
+	struct eu_wake *rx_wake; /* the VR's wake line for the rx ring */
+	int rx_efd;
+	struct eu_cache cache;
+	__u64 bad[EU_BAD_COUNT];
+	__u32 rx_mp;
+};
+
+/*
+ * Attach as the switch of region r: record our pid and take every SW_FREE
+ * slot into our cache. Returns 0 or -errno.
+ */
+EU_API int eu_sw_init(struct eu_sw *sw, struct eu_region *r);
+EU_API void eu_sw_fini(struct eu_sw *sw);
+
+/*
+ * The VR went away: reclaim its slots (eu_region_reclaim()) and rebuild our
+ * cache. The region is then ready for a new VR. Returns slots reclaimed.
+ */
+EU_API int eu_sw_reclaim(struct eu_sw *sw);
+
+static inline struct eu_desc *eu_sw_desc(const struct eu_sw *sw, __u32 idx)
+{
+	return eu_slot_desc(&sw->slots, idx);
+}
+
+static inline unsigned char *eu_sw_buf(const struct eu_sw *sw, __u32 idx)
+{
+	return eu_slot_buf(&sw->slots, idx);
+}
+
+/* Take free slots the VR gave on the fill ring (checked) into our cache. */
+static inline __u32 eu_sw_take_fill(struct eu_sw *sw)
+{
+	struct eu_cache *c = &sw->cache;
+	__u32 n = eu_ring_dequeue_burst(&sw->fill, c->idx + c->count, c->cap - c->count);
+
+	n = eu_slot_move_filter(&sw->slots, c->idx + c->count, n, EU_SLOT_FILL, EU_SLOT_SW_FREE);
+	c->count += n;
+	return n;
+}
+
+/* Give n cached free slots to the VR on the comp ring. */
+static inline __u32 eu_sw_give(struct eu_sw *sw, __u32 n)
+{
+	struct eu_cache *c = &sw->cache;
+	__u32 pos, i;
+
+	if (n > c->count)
+		n = c->count;
+	n = eu_ring_reserve(&sw->comp, n, &pos);
+	for (i = 0; i < n; i++) {
+		__u32 k = c->idx[--c->count];
+
+		eu_slot_move(&sw->slots, k, EU_SLOT_SW_FREE, EU_SLOT_COMP);
+		*eu_ring_entry(&sw->comp, pos + i) = k;
+	}
+	eu_ring_submit(&sw->comp, n);
+	return n;
+}
+
+/*
+ * Get up to n free slots to receive frames into (SW_BUSY). Write each frame
+ * at eu_sw_buf() + desc->off (set to the headroom here), set desc->len and
+ * ->port, then eu_sw_rx_publish(). Returns how many.
+ */
+static inline __u32 eu_sw_rx_alloc(struct eu_sw *sw, __u32 *idx, __u32 n)
+{
+	struct eu_cache *c = &sw->cache;
+	__u32 i;
+
+	if (c->count < n)
+		eu_sw_take_fill(sw);
+	if (n > c->count)
+		n = c->count;
+	for (i = 0; i < n; i++) {
+		__u32 k = c->idx[--c->count];
+
+		eu_slot_move(&sw->slots, k, EU_SLOT_SW_FREE, EU_SLOT_SW_BUSY);
+		eu_slot_desc(&sw->slots, k)->off = (__u16)sw->slots.headroom;
+		eu_slot_desc(&sw->slots, k)->flags = 0;
+		idx[i] = k;
+	}
+	return n;
+}
+
+/*
+ * Publish n received frames (SW_BUSY) to the VR's rx ring and wake the VR if
+ * it sleeps. Returns how many went; idx[ret..n) stay ours (ring full): free
+ * them with eu_sw_free_burst() and count the drop.
+ */
+static inline __u32 eu_sw_rx_publish(struct eu_sw *sw, const __u32 *idx, __u32 n)
+{
+	__u32 pos, i;
+
+	if (sw->rx_mp) {
+		__u32 ok;
+
+		n = eu_ring_reserve_mp(&sw->rx, n, &pos);
+		ok = eu_slot_move_burst(&sw->slots, idx, n, EU_SLOT_SW_BUSY, EU_SLOT_RX);
+		for (i = 0; i < n; i++) /* positions we cannot fill become holes */
+			eu_ring_put_mp(&sw->rx, pos + i, i < ok ? idx[i] : EU_IDX_HOLE);
+		n = ok;
+	} else {
+		n = eu_ring_reserve(&sw->rx, n, &pos);
+		n = eu_slot_move_burst(&sw->slots, idx, n, EU_SLOT_SW_BUSY, EU_SLOT_RX);
+		for (i = 0; i < n; i++)
+			*eu_ring_entry(&sw->rx, pos + i) = idx[i];
+		sw->rx.local = pos + n;
+		eu_ring_submit(&sw->rx, n);
+	}
+	if (n)
+		eu_kick(sw->rx_wake, sw->rx_efd);
+	return n;
+}
+
+/*
+ * Take up to n frames from the VR's tx ring. Every entry is checked: index
+ * in range and slot in state TX (else refused, counted in the slot stats,
+ * skipped), length and offset read once and checked (else the slot is taken
+ * back free and counted in bad[EU_BAD_TX_LEN]). The good ones are SW_BUSY,
+ * described in pkts[]; send them, then eu_sw_free_burst(). Returns how many.
+ */
+static inline __u32 eu_sw_tx_burst(struct eu_sw *sw, struct eu_txpkt *pkts, __u32 n)
+{
+	__u32 idx[256];
+	__u32 i, m = 0;
+
+	if (n > 256)
+		n = 256;
+	n = eu_ring_dequeue_burst(&sw->tx, idx, n);
+	n = eu_slot_move_filter(&sw->slots, idx, n, EU_SLOT_TX, EU_SLOT_SW_BUSY);
+	for (i = 0; i < n; i++) {
+		const volatile struct eu_desc *d = eu_slot_desc(&sw->slots, idx[i]);
+		__u16 off = d->off, len = d->len; /* read once: the VR may still write */
+
+		if (eu_unlikely(len == 0 || (__u32)off + len > sw->slots.slot_size)) {
+			sw->bad[EU_BAD_TX_LEN]++;
+			eu_slot_move(&sw->slots, idx[i], EU_SLOT_SW_BUSY, EU_SLOT_SW_FREE);
+			sw->cache.idx[sw->cache.count++] = idx[i];
+			continue;
+		}
+		pkts[m].idx = idx[i];
+		pkts[m].off = off;
+		pkts[m].len = len;
+		pkts[m].port = d->port;
+		pkts[m].flags = d->flags;
+		m++;
+	}
+	return m;
+}
+
+/*
+ * Free n SW_BUSY slots (sent or dropped) into our cache; above the high mark
+ * half the cache goes to the VR on the comp ring. Returns how many freed.
+ */
+static inline __u32 eu_sw_free_burst(struct eu_sw *sw, const __u32 *idx, __u32 n)
+{
+	struct eu_cache *c = &sw->cache;
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (eu_slot_move(&sw->slots, idx[i], EU_SLOT_SW_BUSY, EU_SLOT_SW_FREE) == 0) {
+			c->idx[c->count++] = idx[i];
+			m++;
+		}
+	}
+	if (c->count > c->high)
+		eu_sw_give(sw, c->count / 2);
+	return m;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EUROPA_VR_H */
