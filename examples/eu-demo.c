@@ -177,7 +177,8 @@ static void usage(FILE *f)
 		"  -q, --quiet       no per-second progress\n"
 		"  -h, --help        this text\n"
 		"\n"
-		"Exit status: 0 when every frame came back intact and in order, 1 otherwise.\n",
+		"Exit status: 0 when every frame came back intact and in order, 1 when one\n"
+		"did not or the region could not be made, 2 for a bad option.\n",
 		MAX_BURST);
 }
 

@@ -20,6 +20,8 @@
 #include <numa.h>
 #endif
 
+#include <europa/kdev.h>
+
 #include "internal.h"
 
 #ifndef HUGETLBFS_MAGIC
@@ -124,8 +126,6 @@ int eu_region_params(const struct eu_region_opts *in, struct eu_region_hdr *h)
 		h->rings[i].size = o.ring_size;
 	if (o.flags & EU_REGION_O_RX_MP)
 		h->rings[EU_RING_RX].flags |= EU_RING_F_MP;
-	if (o.flags & EU_REGION_O_TX_MP)
-		h->rings[EU_RING_TX].flags |= EU_RING_F_MP;
 	if (eu_abi_layout(h, EU_PAGE))
 		return eu_err(EINVAL, "region: options out of range");
 	return 0;
@@ -422,7 +422,8 @@ EU_API struct eu_region *eu_region_create(const char *where, const struct eu_reg
 		return NULL;
 	r->len = len;
 	r->created = 1;
-	r->flags = o ? o->flags : 0;
+	/* an older caller's struct may end before `flags`: read only what it has */
+	r->flags = o && o->size > offsetof(struct eu_region_opts, flags) ? o->flags : 0;
 	err = eu_region_back(r, where, len, r->flags);
 	if (!err)
 		err = eu_numa_place(r->base, r->len, o && o->size > offsetof(struct eu_region_opts,
@@ -438,6 +439,7 @@ EU_API struct eu_region *eu_region_create(const char *where, const struct eu_reg
 		return NULL;
 	}
 	r->hdr = (struct eu_region_hdr *)r->base;
+	memcpy(&r->h, r->base, sizeof(r->h));
 	return r;
 }
 
@@ -466,6 +468,7 @@ EU_API struct eu_region *eu_region_create_mem(void *mem, __u64 len,
 		return NULL;
 	}
 	r->hdr = (struct eu_region_hdr *)r->base;
+	memcpy(&r->h, r->base, sizeof(r->h));
 	return r;
 }
 
@@ -502,6 +505,14 @@ static int eu_why(char *why, size_t n, int err, const char *fmt, ...)
 }
 
 EU_API int eu_region_validate(const void *mem, __u64 len, char *why, size_t whylen)
+{
+	struct eu_region_hdr h;
+
+	return eu_region_validate_copy(mem, len, why, whylen, &h);
+}
+
+int eu_region_validate_copy(const void *mem, __u64 len, char *why, size_t whylen,
+			    struct eu_region_hdr *out)
 {
 	struct eu_region_hdr h;
 	struct eu_sec sec[6 + EU_RING_COUNT];
@@ -584,13 +595,14 @@ EU_API int eu_region_validate(const void *mem, __u64 len, char *why, size_t whyl
 			    sec[j].off < sec[i].off + sec[i].len)
 				return eu_why(why, whylen, EPROTO, "%s and %s overlap", sec[i].name,
 					      sec[j].name);
+	*out = h;
 	return 0;
 }
 
 static struct eu_region *eu_region_attach_map(struct eu_region *r)
 {
 	char why[256];
-	int err = eu_region_validate(r->base, r->len, why, sizeof(why));
+	int err = eu_region_validate_copy(r->base, r->len, why, sizeof(why), &r->h);
 
 	if (err) {
 		eu_region_free(r);
@@ -643,6 +655,9 @@ EU_API struct eu_region *eu_region_attach(const char *where)
 
 	if (!where)
 		return eu_err_null(EINVAL, "region attach: where is NULL");
+	/* kdev: the kernel switch makes the region (lib/kdev.c) */
+	if (eu_prefix(where, "kdev:"))
+		return eu_kdev_attach(where);
 	if ((arg = eu_prefix(where, "fd:"))) {
 		char *end;
 		long v = strtol(arg, &end, 10);
@@ -695,7 +710,7 @@ EU_API void eu_region_detach(struct eu_region *r)
 
 EU_API const struct eu_region_hdr *eu_region_header(const struct eu_region *r)
 {
-	return r->hdr;
+	return &r->h;
 }
 
 EU_API void *eu_region_base(const struct eu_region *r)
@@ -705,7 +720,7 @@ EU_API void *eu_region_base(const struct eu_region *r)
 
 EU_API __u64 eu_region_size(const struct eu_region *r)
 {
-	return r->hdr->region_size;
+	return r->h.region_size;
 }
 
 EU_API int eu_region_fd(const struct eu_region *r)
@@ -720,7 +735,7 @@ EU_API int eu_region_is_huge(const struct eu_region *r)
 
 static struct eu_region_stats *eu_stats(const struct eu_region *r)
 {
-	return (struct eu_region_stats *)(r->base + r->hdr->stats_off);
+	return (struct eu_region_stats *)(r->base + r->h.stats_off);
 }
 
 EU_API int eu_region_ring_view(struct eu_region *r, int ring, int as_producer,
@@ -732,7 +747,7 @@ EU_API int eu_region_ring_view(struct eu_region *r, int ring, int as_producer,
 	if (!r || ring < 0 || ring >= EU_RING_COUNT || !out)
 		return eu_err(EINVAL, "ring view: ring id %d out of range 0..%d", ring,
 			      EU_RING_COUNT - 1);
-	l = &r->hdr->rings[ring];
+	l = &r->h.rings[ring];
 	rs = &eu_stats(r)->ring[ring];
 	return eu_ring_view_init(out, r->base + l->off, l->size, l->flags, as_producer,
 				 as_producer ? &rs->prod : &rs->cons);
@@ -743,12 +758,12 @@ EU_API int eu_region_slots_view(struct eu_region *r, int side, struct eu_slots *
 	if (!r || side < 0 || side >= EU_SIDE_COUNT || !out)
 		return eu_err(EINVAL, "slots view: side %d is neither EU_SIDE_VR nor "
 				      "EU_SIDE_SWITCH", side);
-	out->state = (__u32 *)(r->base + r->hdr->states_off);
-	out->desc = (struct eu_desc *)(r->base + r->hdr->descs_off);
-	out->bufs = r->base + r->hdr->bufs_off;
-	out->nslots = r->hdr->nslots;
-	out->slot_size = r->hdr->slot_size;
-	out->headroom = r->hdr->headroom;
+	out->state = (__u32 *)(r->base + r->h.states_off);
+	out->desc = (struct eu_desc *)(r->base + r->h.descs_off);
+	out->bufs = r->base + r->h.bufs_off;
+	out->nslots = r->h.nslots;
+	out->slot_size = r->h.slot_size;
+	out->headroom = r->h.headroom;
 	out->side = (__u32)side;
 	out->stats = &eu_stats(r)->slot[side];
 	return 0;
@@ -781,8 +796,8 @@ EU_API int eu_region_audit(const struct eu_region *r, struct eu_audit *a)
 	if (!r || !a)
 		return eu_err(EINVAL, "audit: NULL argument");
 	memset(a, 0, sizeof(*a));
-	state = (const __u32 *)(r->base + r->hdr->states_off);
-	for (i = 0; i < r->hdr->nslots; i++) {
+	state = (const __u32 *)(r->base + r->h.states_off);
+	for (i = 0; i < r->h.nslots; i++) {
 		__u32 s = eu_state_of(__atomic_load_n(&state[i], __ATOMIC_ACQUIRE));
 
 		a->state[s < EU_SLOT_STATE_COUNT ? s : EU_SLOT_INVALID]++;
@@ -795,7 +810,7 @@ EU_API int eu_region_audit(const struct eu_region *r, struct eu_audit *a)
 	a->consistent = a->state[EU_SLOT_INVALID] == 0;
 	for (i = 0; i < EU_RING_COUNT; i++) {
 		const struct eu_ring_shared *s =
-			(const void *)(r->base + r->hdr->rings[i].off);
+			(const void *)(r->base + r->h.rings[i].off);
 
 		a->ring_count[i] = __atomic_load_n(&s->prod, __ATOMIC_ACQUIRE) -
 				   __atomic_load_n(&s->cons, __ATOMIC_ACQUIRE);
@@ -815,7 +830,7 @@ EU_API int eu_region_reclaim(struct eu_region *r, int gone)
 	if (!r || (gone != EU_SIDE_VR && gone != EU_SIDE_SWITCH))
 		return eu_err(EINVAL, "reclaim: side %d is neither EU_SIDE_VR nor EU_SIDE_SWITCH",
 			      gone);
-	h = r->hdr;
+	h = &r->h; /* sizes from the private copy; live fields below from r->hdr */
 	survivor = gone == EU_SIDE_VR ? EU_SIDE_SWITCH : EU_SIDE_VR;
 	keep = survivor == EU_SIDE_VR ? EU_SLOT_VR_BUSY : EU_SLOT_SW_BUSY;
 	state = (__u32 *)(r->base + h->states_off);
@@ -835,11 +850,11 @@ EU_API int eu_region_reclaim(struct eu_region *r, int gone)
 	for (i = 0; i < EU_RING_COUNT; i++)
 		eu_ring_init_mem(r->base + h->rings[i].off, h->rings[i].size, h->rings[i].flags);
 	if (gone == EU_SIDE_VR) {
-		__atomic_store_n(&h->vr_pid, 0, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&h->sw_epoch, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->hdr->vr_pid, 0, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&r->hdr->sw_epoch, 1, __ATOMIC_RELEASE);
 	} else {
-		__atomic_store_n(&h->sw_pid, 0, __ATOMIC_RELEASE);
-		__atomic_fetch_add(&h->vr_epoch, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->hdr->sw_pid, 0, __ATOMIC_RELEASE);
+		__atomic_fetch_add(&r->hdr->vr_epoch, 1, __ATOMIC_RELEASE);
 	}
 	eu_stat_add(&eu_stats(r)->slot[survivor].reclaimed, (__u64)n);
 	return n;

@@ -37,8 +37,10 @@ EU_API int eu_ring_view_init(struct eu_ring *r, void *mem, __u32 size, __u32 fla
 {
 	struct eu_ring_shared *s = mem;
 
-	if (!r || !mem || !eu_ring_size_ok(size))
-		return eu_err(EINVAL, "ring view: bad ring (size %u)", size);
+	if (!r || !mem || !eu_ring_size_ok(size) || ((unsigned long)mem % EU_CACHE_LINE))
+		return eu_err(EINVAL, "ring view: bad ring (size %u must be a power of two <= %u, "
+				      "memory aligned to %u bytes as eu_ring_init_mem() laid it)",
+			      size, EU_MAX_RING_SIZE, EU_CACHE_LINE);
 	memset(r, 0, sizeof(*r));
 	r->prod = &s->prod;
 	r->cons = &s->cons;

@@ -32,6 +32,30 @@ static void eu_cache_scan(struct eu_cache *c, const struct eu_slots *s, __u32 st
 			c->idx[c->count++] = i;
 }
 
+/*
+ * Rebuild the switch's records from the state words. Only at attach and
+ * after reclaim, when the VR is known not to run: afterwards our records,
+ * not the shared words, say what we hold. Slots we held busy stay busy.
+ */
+static void eu_sw_scan(struct eu_sw *sw)
+{
+	__u32 i;
+
+	sw->cache.count = 0;
+	for (i = sw->slots.nslots; i-- > 0;) {
+		__u32 st = eu_state_of(eu_slot_word(&sw->slots, i));
+
+		if (st == EU_SLOT_SW_FREE) {
+			sw->own[i] = EU_OWN_FREE;
+			sw->cache.idx[sw->cache.count++] = i;
+		} else if (st == EU_SLOT_SW_BUSY) {
+			sw->own[i] = EU_OWN_BUSY;
+		} else {
+			sw->own[i] = EU_OWN_NOT;
+		}
+	}
+}
+
 EU_API int eu_vr_init(struct eu_vr *vr, struct eu_region *r)
 {
 	int pid, err;
@@ -40,7 +64,10 @@ EU_API int eu_vr_init(struct eu_vr *vr, struct eu_region *r)
 		return eu_err(EINVAL, "vr: NULL argument");
 	memset(vr, 0, sizeof(*vr));
 	pid = eu_region_live_pid(r, EU_SIDE_VR);
-	if (pid && pid != getpid())
+	if (pid == getpid())
+		return eu_err(EBUSY, "vr: this process is already the region's VR; one eu_vr "
+				     "per region (eu_vr_fini() the other first)");
+	if (pid)
 		return eu_err(EBUSY, "vr: the region already has a live VR (pid %d); stop it, "
 				     "or let the switch reclaim its slots first", pid);
 	vr->region = r;
@@ -58,12 +85,6 @@ EU_API int eu_vr_init(struct eu_vr *vr, struct eu_region *r)
 	if (err)
 		return err;
 	vr->rx_mp = !!(vr->rx.flags & EU_RING_F_MP);
-	if (vr->tx.flags & EU_RING_F_MP) {
-		free(vr->cache.idx);
-		vr->cache.idx = NULL;
-		return eu_err(ENOTSUP, "vr: this region's tx ring is multi-producer; eu_vr "
-				       "drives single-producer tx rings only");
-	}
 	vr->tx_wake = eu_region_wake(r, EU_RING_TX);
 	vr->tx_efd = eu_region_wake_fd(r, EU_RING_TX);
 	eu_cache_scan(&vr->cache, &vr->slots, EU_SLOT_VR_FREE);
@@ -105,7 +126,10 @@ EU_API int eu_sw_init(struct eu_sw *sw, struct eu_region *r)
 		return eu_err(EINVAL, "switch: NULL argument");
 	memset(sw, 0, sizeof(*sw));
 	pid = eu_region_live_pid(r, EU_SIDE_SWITCH);
-	if (pid && pid != getpid())
+	if (pid == getpid())
+		return eu_err(EBUSY, "switch: this process is already the region's switch; one "
+				     "eu_sw per region (eu_sw_fini() the other first)");
+	if (pid)
 		return eu_err(EBUSY, "switch: the region already has a live switch (pid %d)", pid);
 	sw->region = r;
 	err = eu_sw_views(sw);
@@ -113,16 +137,17 @@ EU_API int eu_sw_init(struct eu_sw *sw, struct eu_region *r)
 		err = eu_cache_init(&sw->cache, sw->slots.nslots);
 	if (err)
 		return err;
-	if (sw->tx.flags & EU_RING_F_MP) {
+	sw->own = calloc(sw->slots.nslots, 1);
+	if (!sw->own) {
 		free(sw->cache.idx);
 		sw->cache.idx = NULL;
-		return eu_err(ENOTSUP, "switch: this region's tx ring is multi-producer; eu_sw "
-				       "drains single-producer tx rings only");
+		return eu_err(ENOMEM, "switch: out of memory for %u slot records",
+			      sw->slots.nslots);
 	}
 	sw->rx_mp = !!(sw->rx.flags & EU_RING_F_MP);
 	sw->rx_wake = eu_region_wake(r, EU_RING_RX);
 	sw->rx_efd = eu_region_wake_fd(r, EU_RING_RX);
-	eu_cache_scan(&sw->cache, &sw->slots, EU_SLOT_SW_FREE);
+	eu_sw_scan(sw);
 	__atomic_store_n(&r->hdr->sw_pid, (__u32)getpid(), __ATOMIC_RELEASE);
 	__atomic_fetch_add(&r->hdr->sw_epoch, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -134,6 +159,7 @@ EU_API void eu_sw_fini(struct eu_sw *sw)
 		return;
 	__atomic_store_n(&sw->region->hdr->sw_pid, 0, __ATOMIC_RELEASE);
 	free(sw->cache.idx);
+	free(sw->own);
 	memset(sw, 0, sizeof(*sw));
 }
 
@@ -149,6 +175,6 @@ EU_API int eu_sw_reclaim(struct eu_sw *sw)
 	err = eu_sw_views(sw); /* the rings were reset: start the views afresh */
 	if (err)
 		return err;
-	eu_cache_scan(&sw->cache, &sw->slots, EU_SLOT_SW_FREE);
+	eu_sw_scan(sw);
 	return n;
 }

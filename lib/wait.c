@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <poll.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <string.h>
@@ -14,11 +15,14 @@
 
 #include "internal.h"
 
+/* private poller flag (kdev): sleep in poll() on the wake fd, not on the futex */
+#define EU_POLL_F_SLEEP_FD_ 0x80000000U
+
 EU_API struct eu_wake *eu_region_wake(struct eu_region *r, int ring)
 {
 	if (!r || ring < 0 || ring >= EU_RING_COUNT)
 		return NULL;
-	return (struct eu_wake *)(r->base + r->hdr->wake_off) + ring;
+	return (struct eu_wake *)(r->base + r->h.wake_off) + ring;
 }
 
 EU_API int eu_region_wake_fd(const struct eu_region *r, int ring)
@@ -52,6 +56,9 @@ EU_API int eu_poller_init(struct eu_poller *p, struct eu_region *r, int ring,
 	p->spin = o ? o->spin : 512;
 	p->yield = o ? o->yield : 64;
 	p->flags = o ? o->flags : 0;
+	/* kdev: the kernel switch cannot wake a futex: sleep in poll() on its fd */
+	if (r->backing == EU_BACK_KDEV && p->efd >= 0)
+		p->flags |= EU_POLL_F_SLEEP_FD_;
 	return 0;
 }
 
@@ -81,6 +88,28 @@ static int eu_announce(struct eu_poller *p, struct eu_ring *view, __u32 how, __u
 	return 0;
 }
 
+/*
+ * kdev: announce EU_WAKE_EVENTFD and sleep in poll() on the ring's fd (the
+ * device of the kernel switch, which wakes its poll queue). Same contract
+ * as the futex sleep below.
+ */
+static int eu_sleep_fd(struct eu_poller *p, struct eu_ring *view, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = p->efd, .events = POLLIN };
+	__u32 seen;
+	int rc;
+
+	if (eu_announce(p, view, EU_WAKE_EVENTFD, &seen))
+		return 1;
+	__atomic_store_n(&p->wake->sleeps, __atomic_load_n(&p->wake->sleeps, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+	rc = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);
+	eu_poller_disarm(p);
+	if (rc < 0 && errno == EINTR)
+		return -EINTR;
+	return rc == 0 ? 0 : 1;
+}
+
 EU_API int eu_poller_idle(struct eu_poller *p, struct eu_ring *view, int timeout_ms)
 {
 	struct timespec ts, *tsp = NULL;
@@ -101,6 +130,8 @@ EU_API int eu_poller_idle(struct eu_poller *p, struct eu_ring *view, int timeout
 		sched_yield();
 		return 1;
 	}
+	if (p->flags & EU_POLL_F_SLEEP_FD_)
+		return eu_sleep_fd(p, view, timeout_ms);
 	if (eu_announce(p, view, EU_WAKE_FUTEX, &seen))
 		return 1;
 	if (timeout_ms >= 0) {
@@ -132,11 +163,13 @@ EU_API int eu_poller_arm(struct eu_poller *p, struct eu_ring *view)
 
 EU_API void eu_poller_disarm(struct eu_poller *p)
 {
+	struct pollfd pfd = { .fd = p->efd, .events = POLLIN };
 	__u64 v;
 
 	__atomic_store_n(&p->wake->need_wakeup, 0, __ATOMIC_RELAXED);
-	if (p->efd >= 0 && read(p->efd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing to drain */
+	/* drain a pending wake-up; poll first, in case the fd is a blocking one */
+	if (p->efd >= 0 && poll(&pfd, 1, 0) == 1 && read(p->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: someone else drained it */
 	}
 }
 
@@ -149,6 +182,11 @@ EU_API int eu_wake_signal(struct eu_wake *w, int efd)
 	how = __atomic_exchange_n(&w->need_wakeup, 0, __ATOMIC_SEQ_CST);
 	if (!how)
 		return 0;
+	if ((how & EU_WAKE_EVENTFD) && !(how & EU_WAKE_FUTEX) && efd < 0) {
+		/* we cannot reach this sleeper: leave its announcement for a producer that can */
+		__atomic_store_n(&w->need_wakeup, how, __ATOMIC_SEQ_CST);
+		return -EBADF;
+	}
 	__atomic_fetch_add(&w->wakeups, 1, __ATOMIC_RELAXED);
 	if (how & EU_WAKE_FUTEX) {
 		__atomic_fetch_add(&w->futex, 1, __ATOMIC_SEQ_CST);

@@ -202,7 +202,11 @@ struct eu_ring_layout {
 	__u32 flags; /* EU_RING_F_* */
 };
 
-/* Wake-up line of one ring: written by the ring's consumer when it sleeps. */
+/*
+ * Wake-up line of one ring. The consumer sets need_wakeup before it sleeps
+ * and counts sleeps; a producer takes need_wakeup (atomic exchange), bumps
+ * futex and counts wakeups. Both sides write it, but only around a sleep.
+ */
 struct eu_wake {
 	__u32 futex;       /* bumped by the producer before FUTEX_WAKE */
 	__u32 need_wakeup; /* set by a consumer about to sleep, cleared on waking */
@@ -216,7 +220,7 @@ struct eu_side_stats {
 	__u64 pkts;    /* indices moved */
 	__u64 bursts;  /* calls that moved at least one */
 	__u64 stalls;  /* producer: ring full; consumer: ring empty */
-	__u64 refused; /* entries refused (bad index or wrong state) */
+	__u64 refused; /* consumer: entries refused (bad index, owner or state) */
 	__u64 pad[EU_CACHE_LINE / 8 - 4];
 };
 
@@ -313,7 +317,8 @@ static inline __u64 eu_abi_ring_bytes(__u32 size)
  * Buffers start on a page (buf_align, a power of two >= EU_CACHE_LINE) so a
  * kernel may map them separately. Returns 0, or -1 if the parameters are out
  * of range (the caller reports which). This is the one canonical layout; a
- * region made by any side follows it, and attach checks offsets against it.
+ * region made by any side follows it. Attach does not insist on it: it checks
+ * that every section is aligned, inside the region and apart from the others.
  */
 static inline int eu_abi_layout(struct eu_region_hdr *h, __u32 buf_align)
 {

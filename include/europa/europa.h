@@ -8,6 +8,9 @@
  *   region.h  regions over memfd, shm, hugetlbfs, files or caller memory
  *   wait.h    adaptive waiting: spin, back off, sleep; need-wakeup
  *   vr.h      the VR side and the switch side of a region (inline bursts)
+ *   ipv4.h    IPv4 for routers: checksum, TTL update, header checks, martians
+ *   lpm.h     IPv4 longest-prefix match, updated under RCU while looked up
+ *   port.h    ports: AF_XDP, AF_PACKET, TAP and pcap packet I/O for switches
  *   error.h   eu_last_error(), eu_version()
  */
 #ifndef EUROPA_EUROPA_H
@@ -20,5 +23,8 @@
 #include <europa/region.h>
 #include <europa/wait.h>
 #include <europa/vr.h>
+#include <europa/ipv4.h>
+#include <europa/lpm.h>
+#include <europa/port.h>
 
 #endif /* EUROPA_EUROPA_H */

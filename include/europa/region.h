@@ -35,7 +35,11 @@ extern "C" {
 
 struct eu_region;
 
-/* Options of eu_region_create(). Set `size` to sizeof(struct eu_region_opts). */
+/*
+ * Options of eu_region_create(). Start from eu_region_opts_default(). In a
+ * zeroed struct, 0 for nslots, slot_size or ring_size means the default; 0
+ * for headroom, vr_slots and numa_node is taken literally.
+ */
 struct eu_region_opts {
 	__u32 size;      /* sizeof(struct eu_region_opts): lets the struct grow */
 	__u32 nslots;    /* slots in the pool (default 4096) */
@@ -53,7 +57,6 @@ struct eu_region_opts {
 #define EU_REGION_O_RX_MP 0x1   /* rx ring is an ordered multi-producer ring */
 #define EU_REGION_O_HUGE_FALLBACK 0x2 /* "huge:" falls back to normal pages */
 #define EU_REGION_O_UNLINK 0x4  /* destroy removes the shm or file name */
-#define EU_REGION_O_TX_MP 0x8   /* tx ring is an ordered multi-producer ring */
 
 /* Fill *o with the defaults above. */
 EU_API void eu_region_opts_default(struct eu_region_opts *o);
@@ -90,7 +93,8 @@ EU_API void eu_region_detach(struct eu_region *r);
  * Check that `len` bytes at `mem` hold a valid region: magic, ABI version,
  * header check, every offset and size inside `len`, sections aligned and not
  * overlapping. Returns 0, or -EPROTO, -ENOEXEC or -EOVERFLOW with a message
- * in why[] (if not NULL). Reads only; never faults on any input of len bytes.
+ * in why[] (if not NULL), or -EINVAL if mem is NULL. Reads only; never faults
+ * on any input of len bytes.
  */
 EU_API int eu_region_validate(const void *mem, __u64 len, char *why, size_t whylen);
 

@@ -77,9 +77,10 @@ EU_API __u64 eu_ring_memsize(__u32 size);
 EU_API int eu_ring_init_mem(void *mem, __u32 size, __u32 flags);
 
 /*
- * Set up a process-local view of a ring laid at `mem`. `as_producer` selects
- * which counter is cached. `stats` may be NULL (counters then go to a
- * per-view scratch line nobody reads). Returns 0 or -EINVAL.
+ * Set up a process-local view of a ring laid at `mem` (aligned to
+ * EU_CACHE_LINE, as for eu_ring_init_mem()). `as_producer` selects which
+ * counter is cached. `stats` may be NULL (counters then go to a scratch
+ * line shared by all such views, which nobody reads). Returns 0 or -EINVAL.
  */
 EU_API int eu_ring_view_init(struct eu_ring *r, void *mem, __u32 size, __u32 flags,
 			     int as_producer, struct eu_side_stats *stats);
@@ -145,6 +146,15 @@ static inline void eu_ring_submit(struct eu_ring *r, __u32 n)
 	}
 }
 
+/*
+ * Give back the n most recently reserved, not yet submitted, entries (SP):
+ * for a producer that reserved more than it could fill.
+ */
+static inline void eu_ring_cancel(struct eu_ring *r, __u32 n)
+{
+	r->local -= n;
+}
+
 /* Copy n indices in, reserve and submit (SP). Returns how many went in. */
 static inline __u32 eu_ring_enqueue_burst(struct eu_ring *r, const __u32 *idx, __u32 n)
 {
@@ -176,23 +186,35 @@ static inline __u32 eu_ring_reserve_mp(struct eu_ring *r, __u32 n, __u32 *pos)
 	__u32 head = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
 	__u32 m;
 
-	do {
+	for (;;) {
 		__u32 free_entries = r->cached - head;
 
 		if (free_entries > r->size || free_entries < n) {
 			r->cached = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE) + r->size;
 			free_entries = r->cached - head;
-			if (free_entries > r->size) /* head moved past our stale cons */
-				free_entries = 0;
+			if (free_entries > r->size) {
+				/* Our head is older than cons (other producers and the
+				 * consumer moved on meanwhile): not a full ring, re-read. */
+				head = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
+				continue;
+			}
 		}
 		m = free_entries < n ? free_entries : n;
 		if (!m) {
-			eu_stat_add(&r->stats->stalls, 1);
+			__atomic_fetch_add(&r->stats->stalls, 1, __ATOMIC_RELAXED);
 			return 0;
 		}
-	} while (!__atomic_compare_exchange_n(r->prod, &head, head + m, 1, __ATOMIC_ACQ_REL,
-					      __ATOMIC_RELAXED));
+		if (__atomic_compare_exchange_n(r->prod, &head, head + m, 1, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			break;
+	}
 	*pos = head;
+	if (m < n) /* short: the ring filled up, a stall as eu_ring_reserve() counts it */
+		__atomic_fetch_add(&r->stats->stalls, 1, __ATOMIC_RELAXED);
+	/* Producers share this stats line: atomic adds (eu_stat_add() would lose counts).
+	 * pkts counts positions reserved, holes included, as the consumer counts them. */
+	__atomic_fetch_add(&r->stats->pkts, m, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->stats->bursts, 1, __ATOMIC_RELAXED);
 	return m;
 }
 
@@ -312,11 +334,15 @@ static inline void eu_ring_release_mp(struct eu_ring *r, __u32 n)
 	eu_ring_release(r, n);
 }
 
-/* Entries in the ring now (a snapshot; exact only when both sides are idle). */
+/*
+ * Entries in the ring now: a snapshot, exact only when both sides are idle.
+ * cons is read first, so the result never wraps below zero while they run.
+ */
 static inline __u32 eu_ring_count(const struct eu_ring *r)
 {
-	return __atomic_load_n(r->prod, __ATOMIC_ACQUIRE) -
-	       __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
+	__u32 c = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
+
+	return __atomic_load_n(r->prod, __ATOMIC_ACQUIRE) - c;
 }
 
 #ifdef __cplusplus

@@ -158,7 +158,7 @@ static inline __u32 eu_slot_move_filter(struct eu_slots *s, __u32 *idx, __u32 n,
 {
 	__u32 i, m = 0;
 
-	if (eu_unlikely(!(eu_slot_legal_mask(from) & (1U << to)) ||
+	if (eu_unlikely(to >= EU_SLOT_STATE_COUNT || !(eu_slot_legal_mask(from) & (1U << to)) ||
 			(__u32)eu_slot_state_side(from) != s->side)) {
 		if (n)
 			eu_slot_refuse(s, EU_EPAIR);
@@ -190,7 +190,9 @@ static inline __u32 eu_slot_move_filter(struct eu_slots *s, __u32 *idx, __u32 n,
  * first entry not written yet or whose slot is not `ready` yet (its producer
  * has reserved the position but not finished). Each taken slot moves to `to`.
  * A hole (EU_IDX_HOLE) is consumed and skipped; any other out-of-range index
- * is consumed, skipped and counted (a producer bug must not wedge the ring). Returns how many indices were stored in idx[].
+ * is consumed, skipped and counted. A valid index whose slot never becomes
+ * `ready` does hold the ring up: its position belongs to a producer that has
+ * not finished, and consuming past it would break the ring's order. Returns how many indices were stored in idx[].
  */
 static inline __u32 eu_slot_dequeue_ordered(struct eu_ring *r, struct eu_slots *s, __u32 *idx,
 					    __u32 n, __u32 ready, __u32 to)

@@ -113,6 +113,7 @@ EU_API int eu_region_wake_fd(const struct eu_region *r, int ring);
  * -EINVAL.
  */
 EU_API int eu_region_set_wake_fd(struct eu_region *r, int ring, int fd);
+/* (Call it before eu_vr_init(), eu_sw_init() or eu_poller_init(): they copy the fd.) */
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * backends/af_packet/af_packet.c - "packet:IFNAME": an AF_PACKET socket with
+ * TPACKET_V3 mmap rings, one mapping holding both:
+ *
+ *   rx ring  blocks of rx_block bytes, each filled by the kernel with packed
+ *            frames and handed to us whole (block_status TP_STATUS_USER) when
+ *            full or when its retire timer (1 ms) fires; we read its frames
+ *            in place and give the block back (TP_STATUS_KERNEL) once every
+ *            frame of it has been released.
+ *   tx ring  fixed-size frames (TPACKET_V3 has no block transmit; each frame
+ *            is a tpacket3_hdr with tp_next_offset 0, data after it); we copy
+ *            a frame in, set TP_STATUS_SEND_REQUEST, and one send() per burst
+ *            makes the kernel send every requested frame. The kernel sets a
+ *            frame back to TP_STATUS_AVAILABLE when its skb is freed.
+ *
+ * Options: PACKET_IGNORE_OUTGOING (we do not see what we send),
+ * PACKET_QDISC_BYPASS (straight to the driver, as AF_XDP does; a full driver
+ * queue leaves frames requested, sent at the next kick), PACKET_LOSS (a frame
+ * the kernel refuses is skipped rather than stopping the ring), promiscuous
+ * mode (PACKET_MR_PROMISC, dropped by the kernel when the socket closes).
+ *
+ * VLAN: the kernel takes an 802.1Q/802.1ad tag out of every received frame
+ * before AF_PACKET sees it; we report it from tp_vlan_tci (TP_STATUS_VLAN_VALID)
+ * as eu_frame.vlan. Frames to send carry their tag in their bytes, or get one
+ * inserted from eu_frame.vlan (EU_FRAME_F_VLAN).
+ */
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../port_internal.h"
+
+#define PKT_RX_BLOCK 8192U    /* bytes per rx block (power of two, >= page) */
+#define PKT_RX_TOV_MS 1U      /* rx block retire timeout */
+#define PKT_TX_BLOCK 65536U   /* bytes per tx block */
+#define PKT_RING_DEFAULT 2048U
+
+struct eu_pkt {
+	int fd;
+	unsigned mtu;
+	unsigned char *map;
+	size_t map_len;
+
+	/* rx: blocks [rx_ret, rx_ret + rx_done) are read and ours to return;
+	   rx_cur == rx_ret + rx_done is the block being read (rx_left > 0) or
+	   the next one to wait for (rx_left == 0). */
+	unsigned char *rx;
+	unsigned rx_block, rx_nblocks;
+	unsigned rx_cur, rx_ret, rx_done, rx_left;
+	struct tpacket3_hdr *rx_pkt; /* next frame of block rx_cur */
+
+	/* tx: frame i is in block i / tx_fpb at (i % tx_fpb) * tx_fsize */
+	unsigned char *tx;
+	unsigned tx_block, tx_fsize, tx_fpb, tx_nframes;
+	unsigned tx_head; /* next frame to fill: the kernel sends in the same order */
+	unsigned tx_max;  /* largest frame the ring's frames hold */
+	int tx_kick;      /* requested frames may be waiting for a send() */
+
+	__u64 kdrops; /* PACKET_STATISTICS drops so far (the kernel resets on read) */
+};
+
+#define PKT_DATA_OFF (TPACKET3_HDRLEN - sizeof(struct sockaddr_ll))
+
+static struct tpacket_block_desc *pkt_rx_block(struct eu_pkt *k, unsigned i)
+{
+	return (struct tpacket_block_desc *)(k->rx + (size_t)i * k->rx_block);
+}
+
+static struct tpacket3_hdr *pkt_tx_frame(struct eu_pkt *k, unsigned i)
+{
+	return (struct tpacket3_hdr *)(k->tx + (size_t)(i / k->tx_fpb) * k->tx_block +
+				       (size_t)(i % k->tx_fpb) * k->tx_fsize);
+}
+
+static unsigned pkt_pow2_at_least(unsigned x)
+{
+	unsigned p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+static void pkt_free(struct eu_pkt *k)
+{
+	if (k->map)
+		munmap(k->map, k->map_len);
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k);
+}
+
+static int pkt_sockopt(struct eu_port *p, struct eu_pkt *k, int opt, const void *v,
+		       socklen_t len, const char *what, const char *fix)
+{
+	if (setsockopt(k->fd, SOL_PACKET, opt, v, len) == 0)
+		return 0;
+	return eu_err(errno, "port %s: %s: %s%s", p->name, what, strerror(errno), fix);
+}
+
+static int pkt_open(struct eu_port *p, const char *ifname, const struct eu_port_opts *o)
+{
+	struct tpacket_req3 rx_req, tx_req;
+	struct sockaddr_ll sll;
+	struct packet_mreq mr;
+	unsigned ring = o->ring_size ? o->ring_size : PKT_RING_DEFAULT;
+	unsigned fsize, one = 1;
+	int ver = TPACKET_V3, ifindex, err;
+	struct eu_pkt *k;
+
+	ifindex = eu_port_ifindex(p, ifname);
+	if (ifindex < 0)
+		return ifindex;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return eu_err(ENOMEM, "port %s: out of memory", p->name);
+	k->fd = -1;
+	err = eu_port_ifinfo(p, ifname, p->mac, &k->mtu);
+	if (err)
+		goto fail;
+
+	/* Protocol 0: receive nothing until bind() names the interface. */
+	k->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (k->fd < 0) {
+		if (errno == EPERM || errno == EACCES)
+			err = eu_err(errno, "port %s: AF_PACKET needs CAP_NET_RAW (run as root)",
+				     p->name);
+		else
+			err = eu_err(errno, "port %s: socket(AF_PACKET): %s", p->name,
+				     strerror(errno));
+		goto fail;
+	}
+	err = pkt_sockopt(p, k, PACKET_VERSION, &ver, sizeof(ver), "PACKET_VERSION",
+			  " (TPACKET_V3 needs Linux 3.2)");
+	if (!err)
+		err = pkt_sockopt(p, k, PACKET_LOSS, &one, sizeof(one), "PACKET_LOSS", "");
+	if (!err)
+		err = pkt_sockopt(p, k, PACKET_IGNORE_OUTGOING, &one, sizeof(one),
+				  "PACKET_IGNORE_OUTGOING", " (needs Linux 4.20)");
+	if (!err)
+		err = pkt_sockopt(p, k, PACKET_QDISC_BYPASS, &one, sizeof(one),
+				  "PACKET_QDISC_BYPASS", "");
+	if (err)
+		goto fail;
+
+	/* One frame slot: header then data, aligned. */
+	fsize = TPACKET_ALIGN(PKT_DATA_OFF + o->frame_size);
+	k->rx_block = PKT_RX_BLOCK;
+	if (k->rx_block < 2 * fsize)
+		k->rx_block = pkt_pow2_at_least(2 * fsize);
+	k->rx_nblocks = (unsigned)(((__u64)ring * fsize + k->rx_block - 1) / k->rx_block);
+	if (k->rx_nblocks < 8)
+		k->rx_nblocks = 8;
+	memset(&rx_req, 0, sizeof(rx_req));
+	rx_req.tp_block_size = k->rx_block;
+	rx_req.tp_block_nr = k->rx_nblocks;
+	rx_req.tp_frame_size = fsize;
+	rx_req.tp_frame_nr = (k->rx_block / fsize) * k->rx_nblocks;
+	rx_req.tp_retire_blk_tov = PKT_RX_TOV_MS;
+	err = pkt_sockopt(p, k, PACKET_RX_RING, &rx_req, sizeof(rx_req), "PACKET_RX_RING",
+			  ": lower ring_size or frame_size");
+	if (err)
+		goto fail;
+
+	k->tx_fsize = fsize;
+	k->tx_block = PKT_TX_BLOCK;
+	if (k->tx_block < fsize)
+		k->tx_block = pkt_pow2_at_least(fsize);
+	k->tx_fpb = k->tx_block / fsize;
+	memset(&tx_req, 0, sizeof(tx_req));
+	tx_req.tp_block_size = k->tx_block;
+	tx_req.tp_block_nr = (ring + k->tx_fpb - 1) / k->tx_fpb;
+	tx_req.tp_frame_size = fsize;
+	tx_req.tp_frame_nr = tx_req.tp_block_nr * k->tx_fpb;
+	k->tx_nframes = tx_req.tp_frame_nr;
+	k->tx_max = fsize - (unsigned)PKT_DATA_OFF;
+	err = pkt_sockopt(p, k, PACKET_TX_RING, &tx_req, sizeof(tx_req), "PACKET_TX_RING",
+			  ": lower ring_size or frame_size");
+	if (err)
+		goto fail;
+
+	k->map_len = (size_t)k->rx_block * k->rx_nblocks + (size_t)k->tx_block * tx_req.tp_block_nr;
+	k->map = mmap(NULL, k->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, k->fd,
+		      0);
+	if (k->map == MAP_FAILED) {
+		k->map = NULL;
+		err = eu_err(errno, "port %s: mmap of the rings (%zu bytes): %s: lower ring_size",
+			     p->name, k->map_len, strerror(errno));
+		goto fail;
+	}
+	k->rx = k->map;
+	k->tx = k->map + (size_t)k->rx_block * k->rx_nblocks;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = ifindex;
+	if (bind(k->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		err = eu_err(errno, "port %s: bind to %s: %s", p->name, ifname, strerror(errno));
+		goto fail;
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	err = pkt_sockopt(p, k, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr),
+			  "promiscuous mode (PACKET_ADD_MEMBERSHIP)", "");
+	if (err)
+		goto fail;
+
+	p->priv = k;
+	p->fd = k->fd;
+	p->mode = "tpacket_v3";
+	return 0;
+fail:
+	pkt_free(k);
+	return err;
+}
+
+static void pkt_close(struct eu_port *p)
+{
+	struct eu_pkt *k = p->priv;
+
+	/* Frames still requested go out (the kernel builds their skbs in this
+	   call) before the ring is unmapped. */
+	if (k->tx_kick)
+		send(k->fd, NULL, 0, MSG_DONTWAIT);
+	pkt_free(k);
+}
+
+/* Give back the blocks read completely. */
+static void pkt_rx_return(struct eu_pkt *k)
+{
+	for (; k->rx_done; k->rx_done--) {
+		struct tpacket_block_desc *b = pkt_rx_block(k, k->rx_ret);
+
+		/* Pairs with the kernel's smp_rmb() before it reads block_status:
+		   our reads of the block are done before it may refill it. */
+		__atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		k->rx_ret = (k->rx_ret + 1) % k->rx_nblocks;
+	}
+}
+
+static unsigned pkt_rx_burst(struct eu_port *p, struct eu_frame *refs, unsigned n)
+{
+	struct eu_pkt *k = p->priv;
+	unsigned got = 0;
+
+	pkt_rx_return(k); /* blocks of bursts that gave no frame */
+	while (got < n) {
+		struct tpacket3_hdr *h;
+
+		if (!k->rx_left) {
+			struct tpacket_block_desc *b;
+
+			if (k->rx_done == k->rx_nblocks)
+				break; /* every block is ours: release some first */
+			b = pkt_rx_block(k, k->rx_cur);
+			/* Pairs with the kernel's smp_wmb() before it sets TP_STATUS_USER. */
+			if (!(__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
+			      TP_STATUS_USER))
+				break;
+			k->rx_left = b->hdr.bh1.num_pkts;
+			k->rx_pkt = (struct tpacket3_hdr *)((unsigned char *)b +
+							    b->hdr.bh1.offset_to_first_pkt);
+			if (!k->rx_left) {
+				k->rx_done++;
+				k->rx_cur = (k->rx_cur + 1) % k->rx_nblocks;
+				continue;
+			}
+		}
+		h = k->rx_pkt;
+		if (h->tp_snaplen < h->tp_len) {
+			eu_port_count(&p->st.rx_errors, 1); /* longer than a block holds */
+		} else {
+			struct eu_frame *f = &refs[got++];
+
+			f->data = (const unsigned char *)h + h->tp_mac;
+			f->len = h->tp_snaplen;
+			if (h->tp_status & TP_STATUS_VLAN_VALID) {
+				f->vlan = (__u16)(h->hv1.tp_vlan_tci & 0x0fff);
+				f->flags = EU_FRAME_F_VLAN;
+			} else {
+				f->vlan = 0;
+				f->flags = 0;
+			}
+		}
+		if (--k->rx_left) {
+			k->rx_pkt = (struct tpacket3_hdr *)((unsigned char *)h + h->tp_next_offset);
+		} else {
+			k->rx_done++;
+			k->rx_cur = (k->rx_cur + 1) % k->rx_nblocks;
+		}
+	}
+	return got;
+}
+
+static void pkt_rx_release(struct eu_port *p)
+{
+	pkt_rx_return(p->priv);
+}
+
+/* Ask the kernel to send every requested frame, without waiting. */
+static int pkt_kick(struct eu_port *p, struct eu_pkt *k)
+{
+	if (send(k->fd, NULL, 0, MSG_DONTWAIT) >= 0) {
+		k->tx_kick = 0;
+		return 0;
+	}
+	/* Left requested: sent at the next kick (tx_burst or flush). */
+	k->tx_kick = 1;
+	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+		return 0;
+	eu_port_count(&p->st.tx_errors, 1);
+	return -errno;
+}
+
+static unsigned pkt_tx_burst(struct eu_port *p, const struct eu_frame *f, unsigned n)
+{
+	struct eu_pkt *k = p->priv;
+	unsigned i, sent = 0, dropped = 0;
+	__u64 bytes = 0;
+
+	for (i = 0; i < n; i++) {
+		struct tpacket3_hdr *h;
+		unsigned len = eu_port_tx_len(&f[i]);
+
+		if (eu_port_tx_bad(&f[i], k->mtu) || len > k->tx_max) {
+			dropped++;
+			continue;
+		}
+		h = pkt_tx_frame(k, k->tx_head);
+		/* Pairs with the kernel's release of the frame (skb destructor). */
+		if (__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) != TP_STATUS_AVAILABLE)
+			break; /* ring full */
+		eu_port_tx_copy((unsigned char *)h + PKT_DATA_OFF, &f[i]);
+		h->tp_len = len;
+		h->tp_snaplen = len;
+		h->tp_next_offset = 0;
+		/* Pairs with the kernel's smp_rmb() after it reads tp_status. */
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+		k->tx_head = k->tx_head + 1 == k->tx_nframes ? 0 : k->tx_head + 1;
+		sent++;
+		bytes += len;
+	}
+	if (sent || k->tx_kick)
+		pkt_kick(p, k);
+	eu_port_count(&p->st.tx_frames, sent);
+	eu_port_count(&p->st.tx_bytes, bytes);
+	if (dropped)
+		eu_port_count(&p->st.tx_dropped, dropped);
+	return i;
+}
+
+static int pkt_flush(struct eu_port *p)
+{
+	return pkt_kick(p, p->priv);
+}
+
+static void pkt_stats(const struct eu_port *p, struct eu_port_stats *s)
+{
+	struct eu_pkt *k = p->priv;
+	struct tpacket_stats_v3 ks;
+	socklen_t len = sizeof(ks);
+
+	/* The kernel zeroes its counters on each read: keep the sum. */
+	memset(&ks, 0, sizeof(ks));
+	if (getsockopt(k->fd, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0 && ks.tp_drops)
+		__atomic_fetch_add(&k->kdrops, ks.tp_drops, __ATOMIC_RELAXED);
+	s->rx_dropped += __atomic_load_n(&k->kdrops, __ATOMIC_RELAXED);
+}
+
+const struct eu_port_ops eu_port_packet_ops = {
+	.driver = "packet",
+	.usage = "packet:IFNAME",
+	.open = pkt_open,
+	.close = pkt_close,
+	.rx_burst = pkt_rx_burst,
+	.rx_release = pkt_rx_release,
+	.tx_burst = pkt_tx_burst,
+	.flush = pkt_flush,
+	.stats = pkt_stats,
+};

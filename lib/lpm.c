@@ -1,0 +1,1007 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * lib/lpm.c - the IPv4 forwarding table (DIR-24-8 with RCU updates) and the
+ * synthetic BGP-like table generator. The lookups are inline in lpm.h; this
+ * file is the writer side. docs/lpm.md explains the design.
+ *
+ * Invariants (the writer keeps them at every instant a reader can see):
+ *
+ *  I1  A first-level entry is EXT (links group g) exactly when the route set
+ *      holds a route longer than /24 inside its /24 block; otherwise it is
+ *      VALID with the next hop and length of the longest route covering the
+ *      block, or 0 (no route).
+ *  I2  An entry's DEPTH is the length of the route its next hop comes from:
+ *      the longest route in the set that covers the entry's addresses.
+ *  I3  A group is in exactly one of: fresh (never used), linked (referenced by
+ *      one first-level entry), retired (unlinked, readers may still be in it:
+ *      its entries are never written), free (a grace period has passed since
+ *      it was retired: nobody can reach it).
+ *  I4  Every entry is written with one atomic release store; a group is
+ *      written completely before the release store that links it.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <urcu/urcu-memb.h>
+
+#include <europa/ipv4.h>
+#include <europa/lpm.h>
+
+#include "internal.h"
+
+#define EU_LPM_TBL24_BYTES ((size_t)EU_LPM_TBL24_ENTRIES * 4)
+#define EU_LPM_GROUP_BYTES ((size_t)EU_LPM_GROUP_ENTRIES * 4)
+#define EU_LPM_COMMIT_GROUPS 256U   /* groups committed at a time (256 KiB) */
+#define EU_LPM_RECLAIM_BATCH 256U   /* default opts.reclaim_batch */
+#define EU_LPM_HUGE_ALIGN ((size_t)2 << 20)
+
+/* ------------------------------------------------------------ route set */
+
+/*
+ * One open-addressing hash table (linear probing, backward-shift deletion)
+ * per prefix length, keyed by the prefix. val is nh + 1; 0 marks an empty
+ * slot. Load factor at most 3/4.
+ */
+struct eu_rslot {
+	__u32 key;
+	__u32 val;
+};
+
+struct eu_rtab {
+	struct eu_rslot *slot;
+	__u32 mask; /* capacity - 1 (capacity 0 when slot is NULL) */
+	__u32 count;
+};
+
+static inline __u32 eu_rhash(__u32 k)
+{
+	k ^= k >> 16;
+	k *= 0x85ebca6bU;
+	k ^= k >> 13;
+	k *= 0xc2b2ae35U;
+	k ^= k >> 16;
+	return k;
+}
+
+static struct eu_rslot *eu_rtab_find(const struct eu_rtab *t, __u32 key)
+{
+	__u32 i;
+
+	if (!t->count)
+		return NULL;
+	for (i = eu_rhash(key) & t->mask; t->slot[i].val; i = (i + 1) & t->mask)
+		if (t->slot[i].key == key)
+			return &t->slot[i];
+	return NULL;
+}
+
+/* Insert a key that is not present; capacity must allow it. */
+static void eu_rtab_put(struct eu_rtab *t, __u32 key, __u32 val)
+{
+	__u32 i = eu_rhash(key) & t->mask;
+
+	while (t->slot[i].val)
+		i = (i + 1) & t->mask;
+	t->slot[i].key = key;
+	t->slot[i].val = val;
+	t->count++;
+}
+
+static __u64 eu_rtab_bytes(const struct eu_rtab *t)
+{
+	return t->slot ? ((__u64)t->mask + 1) * sizeof(struct eu_rslot) : 0;
+}
+
+/* Make room for one more key. 0 or -ENOMEM (the table is unchanged then). */
+static int eu_rtab_reserve(struct eu_rtab *t)
+{
+	__u32 cap = t->slot ? t->mask + 1 : 0;
+	__u32 ncap, i;
+	struct eu_rtab n;
+
+	if ((__u64)(t->count + 1) * 4 <= (__u64)cap * 3)
+		return 0;
+	ncap = cap ? cap * 2 : 8;
+	if (ncap < cap)
+		return -ENOMEM;
+	n.slot = calloc(ncap, sizeof(*n.slot));
+	if (!n.slot)
+		return -ENOMEM;
+	n.mask = ncap - 1;
+	n.count = 0;
+	for (i = 0; i < cap; i++)
+		if (t->slot[i].val)
+			eu_rtab_put(&n, t->slot[i].key, t->slot[i].val);
+	free(t->slot);
+	*t = n;
+	return 0;
+}
+
+static void eu_rtab_remove(struct eu_rtab *t, struct eu_rslot *s)
+{
+	__u32 i = (__u32)(s - t->slot), j = i;
+
+	for (;;) {
+		__u32 k;
+
+		j = (j + 1) & t->mask;
+		if (!t->slot[j].val)
+			break;
+		k = eu_rhash(t->slot[j].key) & t->mask;
+		/* move slot j back into the hole at i unless its home k lies in (i, j] */
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			t->slot[i] = t->slot[j];
+			i = j;
+		}
+	}
+	t->slot[i].val = 0;
+	t->count--;
+}
+
+static void eu_rtab_free(struct eu_rtab *t)
+{
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ----------------------------------------------------------- the table */
+
+struct eu_lpm_ctl {
+	pthread_mutex_t lock;
+	struct eu_lpm_opts opts;
+	void *tbl24_map; /* the mapping (tbl24 is 2 MiB aligned inside it) */
+	size_t tbl24_map_len;
+	__u32 *tbl24;    /* writable views of lpm->tbl24 / lpm->tbl8 */
+	__u32 *tbl8;
+	size_t tbl8_reserved; /* bytes of address space reserved for groups */
+	struct eu_rtab rt[33];
+	__u32 routes;
+	__u32 committed; /* groups with memory behind them */
+	__u32 fresh;     /* groups [fresh, committed) were never used */
+	__u32 used;      /* linked groups */
+	__u32 *free_grp; /* stack of reusable groups (capacity: committed) */
+	__u32 nfree;
+	__u32 *retired;  /* groups waiting for a grace period (capacity: committed) */
+	__u32 nretired;
+	__u64 grace_periods;
+};
+
+static inline __u32 eu_e_depth(__u32 e)
+{
+	return (e & EU_LPM_E_DEPTH_MASK) >> EU_LPM_E_DEPTH_SHIFT;
+}
+
+static inline __u32 eu_e_make(unsigned len, __u32 nh)
+{
+	return EU_LPM_E_VALID | ((__u32)len << EU_LPM_E_DEPTH_SHIFT) | nh;
+}
+
+/* The writer is the only thread that stores entries: its loads may be relaxed. */
+static inline __u32 eu_e_get(const __u32 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+/* I4: every entry store is a release (pairs with the lookups' acquire loads). */
+static inline void eu_e_set(__u32 *p, __u32 v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
+
+static inline __u32 *eu_group(struct eu_lpm_ctl *c, __u32 g)
+{
+	return c->tbl8 + (size_t)g * EU_LPM_GROUP_ENTRIES;
+}
+
+static int eu_lpm_in_reader(const char *fn)
+{
+	if (urcu_memb_read_ongoing())
+		return eu_err(EDEADLK, "%s: called inside an RCU read-side critical section "
+				       "(eu_lpm_read_lock()); call eu_lpm_read_unlock() first: "
+				       "writers may wait for a grace period", fn);
+	return 0;
+}
+
+EU_API void eu_lpm_opts_default(struct eu_lpm_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->max_groups = EU_LPM_DEFAULT_MAX_GROUPS;
+	o->reclaim_batch = EU_LPM_RECLAIM_BATCH;
+}
+
+EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
+{
+	struct eu_lpm_opts o;
+	struct eu_lpm *lpm;
+	struct eu_lpm_ctl *c;
+	unsigned char *m, *aligned;
+	size_t map_len;
+
+	eu_lpm_opts_default(&o);
+	if (uo) {
+		if (uo->size < sizeof(__u32) * 2 || uo->size > 4096)
+			return eu_err_null(EINVAL, "eu_lpm_create: opts->size is %u: set it to "
+						   "sizeof(struct eu_lpm_opts)", uo->size);
+		memcpy(&o, uo, uo->size < sizeof(o) ? uo->size : sizeof(o));
+		o.size = sizeof(o);
+		if (!o.max_groups)
+			o.max_groups = EU_LPM_DEFAULT_MAX_GROUPS;
+		if (!o.reclaim_batch)
+			o.reclaim_batch = EU_LPM_RECLAIM_BATCH;
+	}
+	if (o.flags & ~(__u32)EU_LPM_F_NO_HUGEPAGE)
+		return eu_err_null(EINVAL, "eu_lpm_create: unknown flags 0x%x", o.flags);
+	if (o.max_groups > EU_LPM_MAX_GROUPS)
+		return eu_err_null(EINVAL, "eu_lpm_create: max_groups %u is more than %u (group "
+					   "indices are 24 bits)", o.max_groups, EU_LPM_MAX_GROUPS);
+
+	lpm = calloc(1, sizeof(*lpm));
+	c = calloc(1, sizeof(*c));
+	if (!lpm || !c) {
+		free(lpm);
+		free(c);
+		return eu_err_null(ENOMEM, "eu_lpm_create: out of memory");
+	}
+	c->opts = o;
+	pthread_mutex_init(&c->lock, NULL);
+
+	/* First level: 64 MiB, 2 MiB aligned so that it can sit on huge pages. */
+	map_len = EU_LPM_TBL24_BYTES + EU_LPM_HUGE_ALIGN;
+	m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		int e = errno;
+
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		free(lpm);
+		return eu_err_null(e, "eu_lpm_create: cannot map the 64 MiB first level: %s",
+				   strerror(e));
+	}
+	aligned = (unsigned char *)(((size_t)m + EU_LPM_HUGE_ALIGN - 1) &
+				    ~(EU_LPM_HUGE_ALIGN - 1));
+	if (aligned > m)
+		munmap(m, (size_t)(aligned - m));
+	if ((size_t)(aligned - m) < EU_LPM_HUGE_ALIGN)
+		munmap(aligned + EU_LPM_TBL24_BYTES, EU_LPM_HUGE_ALIGN - (size_t)(aligned - m));
+	c->tbl24_map = aligned;
+	c->tbl24_map_len = EU_LPM_TBL24_BYTES;
+	c->tbl24 = (__u32 *)aligned;
+#ifdef MADV_HUGEPAGE
+	if (!(o.flags & EU_LPM_F_NO_HUGEPAGE))
+		(void)madvise(aligned, EU_LPM_TBL24_BYTES, MADV_HUGEPAGE); /* a hint only */
+#endif
+
+	/* Second level: address space for max_groups groups, committed on demand. */
+	c->tbl8_reserved = (size_t)o.max_groups * EU_LPM_GROUP_BYTES;
+	m = mmap(NULL, c->tbl8_reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (m == MAP_FAILED) {
+		int e = errno;
+		size_t mib = c->tbl8_reserved >> 20;
+
+		munmap(c->tbl24_map, c->tbl24_map_len);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		free(lpm);
+		return eu_err_null(e, "eu_lpm_create: cannot reserve %zu MiB of address space for "
+				      "%u groups (%s): lower opts.max_groups",
+				   mib, o.max_groups, strerror(e));
+	}
+	c->tbl8 = (__u32 *)m;
+
+	lpm->tbl24 = c->tbl24;
+	lpm->tbl8 = c->tbl8;
+	lpm->ctl = c;
+	return lpm;
+}
+
+EU_API void eu_lpm_destroy(struct eu_lpm *lpm)
+{
+	struct eu_lpm_ctl *c;
+	int i;
+
+	if (!lpm)
+		return;
+	c = lpm->ctl;
+	/* Readers that found the table before it was unpublished may finish. */
+	if (!urcu_memb_read_ongoing())
+		urcu_memb_synchronize_rcu();
+	for (i = 0; i <= 32; i++)
+		eu_rtab_free(&c->rt[i]);
+	free(c->free_grp);
+	free(c->retired);
+	munmap(c->tbl8, c->tbl8_reserved);
+	munmap(c->tbl24_map, c->tbl24_map_len);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	free(lpm);
+}
+
+/* -------------------------------------------------------------- groups */
+
+/* Wait for a grace period; retired groups become free (I3). */
+static __u32 eu_lpm_reclaim_locked(struct eu_lpm_ctl *c)
+{
+	__u32 n = c->nretired;
+
+	if (!n)
+		return 0;
+	urcu_memb_synchronize_rcu();
+	c->grace_periods++;
+	memcpy(c->free_grp + c->nfree, c->retired, (size_t)n * sizeof(__u32));
+	c->nfree += n;
+	c->nretired = 0;
+	return n;
+}
+
+/* Commit memory for EU_LPM_COMMIT_GROUPS more groups. 0 or -errno. */
+static int eu_lpm_commit(struct eu_lpm_ctl *c)
+{
+	__u32 add = EU_LPM_COMMIT_GROUPS;
+	__u32 ncommitted;
+	__u32 *f, *r;
+
+	if (c->opts.max_groups - c->committed < add)
+		add = c->opts.max_groups - c->committed;
+	ncommitted = c->committed + add;
+	/* the stacks must hold every committed group (I3: free + retired <= committed) */
+	f = realloc(c->free_grp, (size_t)ncommitted * sizeof(__u32));
+	if (!f)
+		return -ENOMEM;
+	c->free_grp = f;
+	r = realloc(c->retired, (size_t)ncommitted * sizeof(__u32));
+	if (!r)
+		return -ENOMEM;
+	c->retired = r;
+	if (mprotect(eu_group(c, c->committed), (size_t)add * EU_LPM_GROUP_BYTES,
+		     PROT_READ | PROT_WRITE) < 0)
+		return -errno;
+	c->committed = ncommitted;
+	return 0;
+}
+
+/* Take a group that no reader can be looking at (I3). 0 or -errno. */
+static int eu_lpm_group_alloc(struct eu_lpm_ctl *c, __u32 *g)
+{
+	int rc;
+
+	if (!c->nfree && c->nretired >= c->opts.reclaim_batch)
+		eu_lpm_reclaim_locked(c);
+	if (c->nfree) {
+		*g = c->free_grp[--c->nfree];
+		return 0;
+	}
+	if (c->fresh < c->committed) {
+		*g = c->fresh++;
+		return 0;
+	}
+	if (c->committed < c->opts.max_groups) {
+		rc = eu_lpm_commit(c);
+		if (rc < 0)
+			return eu_err(-rc, "eu_lpm_add: cannot commit memory for more groups: %s",
+				      strerror(-rc));
+		*g = c->fresh++;
+		return 0;
+	}
+	if (c->nretired) {
+		eu_lpm_reclaim_locked(c);
+		*g = c->free_grp[--c->nfree];
+		return 0;
+	}
+	return eu_err(ENOSPC, "eu_lpm_add: all %u second-level groups are in use (one per /24 "
+			      "block holding a route longer than /24): raise opts.max_groups",
+		      c->opts.max_groups);
+}
+
+/* ------------------------------------------------------------- updates */
+
+/* The entry of the longest route strictly shorter than len covering prefix, or 0. */
+static __u32 eu_lpm_cover(const struct eu_lpm_ctl *c, __u32 prefix, unsigned len)
+{
+	unsigned l;
+
+	for (l = len; l-- > 0;) {
+		const struct eu_rslot *s = eu_rtab_find(&c->rt[l], prefix & eu_ipv4_mask(l));
+
+		if (s)
+			return eu_e_make(l, s->val - 1);
+	}
+	return 0;
+}
+
+/* Write e over the entries of [from, to) whose depth is <= len (or invalid). */
+static void eu_lpm_fill_le(__u32 *t, __u32 from, __u32 to, unsigned len, __u32 e)
+{
+	__u32 i;
+
+	for (i = from; i < to; i++) {
+		__u32 old = eu_e_get(&t[i]);
+
+		if (!(old & EU_LPM_E_VALID) || eu_e_depth(old) <= len)
+			eu_e_set(&t[i], e);
+	}
+}
+
+/* Write e over the valid entries of [from, to) whose depth is exactly len. */
+static void eu_lpm_fill_eq(__u32 *t, __u32 from, __u32 to, unsigned len, __u32 e)
+{
+	__u32 i;
+
+	for (i = from; i < to; i++) {
+		__u32 old = eu_e_get(&t[i]);
+
+		if ((old & EU_LPM_E_VALID) && eu_e_depth(old) == len)
+			eu_e_set(&t[i], e);
+	}
+}
+
+/* Install prefix/len -> e in the tables. `g` is a group taken beforehand for
+ * a /25../32 whose block has none yet (else unused). Cannot fail. */
+static void eu_lpm_install(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u32 e, __u32 g)
+{
+	__u32 i;
+
+	if (len <= 24) {
+		__u32 first = prefix >> 8, last = first + (1U << (24 - len));
+
+		for (i = first; i < last; i++) {
+			__u32 old = eu_e_get(&c->tbl24[i]);
+
+			if (old & EU_LPM_E_EXT)
+				eu_lpm_fill_le(eu_group(c, old & EU_LPM_E_DATA_MASK), 0,
+					       EU_LPM_GROUP_ENTRIES, len, e);
+			else if (!(old & EU_LPM_E_VALID) || eu_e_depth(old) <= len)
+				eu_e_set(&c->tbl24[i], e);
+		}
+	} else {
+		__u32 *t24 = &c->tbl24[prefix >> 8];
+		__u32 old = eu_e_get(t24);
+		__u32 from = prefix & 0xff, to = from + (1U << (32 - len));
+		__u32 *grp;
+
+		if (old & EU_LPM_E_EXT) {
+			eu_lpm_fill_le(eu_group(c, old & EU_LPM_E_DATA_MASK), from, to, len, e);
+			return;
+		}
+		/* A new group: the block's current entry everywhere, the route on its
+		 * range, then link it (I4). Nobody can see it before the link. */
+		grp = eu_group(c, g);
+		for (i = 0; i < EU_LPM_GROUP_ENTRIES; i++)
+			eu_e_set(&grp[i], (i >= from && i < to) ? e : old);
+		eu_e_set(t24, EU_LPM_E_EXT | g);
+		c->used++;
+	}
+}
+
+/* Remove prefix/len (entries of depth len) from the tables, giving them `repl`. */
+static void eu_lpm_uninstall(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u32 repl)
+{
+	__u32 i;
+
+	if (len <= 24) {
+		__u32 first = prefix >> 8, last = first + (1U << (24 - len));
+
+		for (i = first; i < last; i++) {
+			__u32 old = eu_e_get(&c->tbl24[i]);
+
+			if (old & EU_LPM_E_EXT)
+				eu_lpm_fill_eq(eu_group(c, old & EU_LPM_E_DATA_MASK), 0,
+					       EU_LPM_GROUP_ENTRIES, len, repl);
+			else if ((old & EU_LPM_E_VALID) && eu_e_depth(old) == len)
+				eu_e_set(&c->tbl24[i], repl);
+		}
+	} else {
+		__u32 *t24 = &c->tbl24[prefix >> 8];
+		__u32 ext = eu_e_get(t24);
+		__u32 g = ext & EU_LPM_E_DATA_MASK;
+		__u32 from = prefix & 0xff, to = from + (1U << (32 - len));
+		__u32 *grp = eu_group(c, g);
+
+		/* I1: the route is longer than /24, so its block is linked to a group */
+		eu_lpm_fill_eq(grp, from, to, len, repl);
+		for (i = 0; i < EU_LPM_GROUP_ENTRIES; i++) {
+			__u32 v = eu_e_get(&grp[i]);
+
+			if ((v & EU_LPM_E_VALID) && eu_e_depth(v) > 24)
+				return; /* the block still holds a longer route */
+		}
+		/* No route longer than /24 is left: every entry of the group now holds
+		 * the block's cover. Unlink the group; readers inside it keep reading
+		 * that same value until the grace period ends (I3). */
+		eu_e_set(t24, eu_e_get(&grp[0]));
+		c->retired[c->nretired++] = g;
+		c->used--;
+	}
+}
+
+static int eu_lpm_check_args(const char *fn, __u32 prefix, unsigned len)
+{
+	if (len > 32)
+		return eu_err(EINVAL, "%s: prefix length %u is more than 32", fn, len);
+	if (prefix & ~eu_ipv4_mask(len)) {
+		char a[EU_IPV4_ADDR_STRLEN], b[EU_IPV4_ADDR_STRLEN];
+
+		return eu_err(EINVAL, "%s: %s/%u has host bits set: did you mean %s/%u?", fn,
+			      eu_ipv4_format(prefix, a), len,
+			      eu_ipv4_format(prefix & eu_ipv4_mask(len), b), len);
+	}
+	return 0;
+}
+
+EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
+{
+	struct eu_lpm_ctl *c;
+	struct eu_rslot *s;
+	__u32 g = 0;
+	int rc;
+
+	if (!lpm)
+		return eu_err(EINVAL, "eu_lpm_add: NULL table");
+	rc = eu_lpm_check_args("eu_lpm_add", prefix, len);
+	if (rc < 0)
+		return rc;
+	if (nh > EU_LPM_NH_MAX)
+		return eu_err(EINVAL, "eu_lpm_add: next hop %u is more than %u", nh, EU_LPM_NH_MAX);
+	rc = eu_lpm_in_reader("eu_lpm_add");
+	if (rc < 0)
+		return rc;
+	c = lpm->ctl;
+	pthread_mutex_lock(&c->lock);
+	s = eu_rtab_find(&c->rt[len], prefix);
+	if (s) {
+		/* An update: the route's own entries are exactly those of depth len. */
+		if (s->val != nh + 1) {
+			s->val = nh + 1;
+			eu_lpm_install(c, prefix, len, eu_e_make(len, nh), 0);
+		}
+		pthread_mutex_unlock(&c->lock);
+		return 1;
+	}
+	/* Everything that can fail comes first. */
+	if (c->opts.max_routes && c->routes >= c->opts.max_routes) {
+		rc = eu_err(ENOSPC, "eu_lpm_add: the table holds max_routes = %u routes",
+			    c->opts.max_routes);
+		goto out;
+	}
+	if (eu_rtab_reserve(&c->rt[len]) < 0) {
+		rc = eu_err(ENOMEM, "eu_lpm_add: out of memory for the route set");
+		goto out;
+	}
+	if (len > 24 && !(eu_e_get(&c->tbl24[prefix >> 8]) & EU_LPM_E_EXT)) {
+		rc = eu_lpm_group_alloc(c, &g);
+		if (rc < 0)
+			goto out;
+	}
+	eu_rtab_put(&c->rt[len], prefix, nh + 1);
+	c->routes++;
+	eu_lpm_install(c, prefix, len, eu_e_make(len, nh), g);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
+{
+	struct eu_lpm_ctl *c;
+	struct eu_rslot *s;
+	int rc;
+
+	if (!lpm)
+		return eu_err(EINVAL, "eu_lpm_del: NULL table");
+	rc = eu_lpm_check_args("eu_lpm_del", prefix, len);
+	if (rc < 0)
+		return rc;
+	rc = eu_lpm_in_reader("eu_lpm_del");
+	if (rc < 0)
+		return rc;
+	c = lpm->ctl;
+	pthread_mutex_lock(&c->lock);
+	s = eu_rtab_find(&c->rt[len], prefix);
+	if (!s) {
+		char a[EU_IPV4_ADDR_STRLEN];
+
+		pthread_mutex_unlock(&c->lock);
+		return eu_err(ENOENT, "eu_lpm_del: no route %s/%u", eu_ipv4_format(prefix, a), len);
+	}
+	eu_rtab_remove(&c->rt[len], s);
+	c->routes--;
+	eu_lpm_uninstall(c, prefix, len, eu_lpm_cover(c, prefix, len));
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+EU_API int eu_lpm_get(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 *nh)
+{
+	struct eu_rslot *s;
+	int rc;
+
+	if (!lpm || !nh)
+		return eu_err(EINVAL, "eu_lpm_get: NULL argument");
+	rc = eu_lpm_check_args("eu_lpm_get", prefix, len);
+	if (rc < 0)
+		return rc;
+	rc = eu_lpm_in_reader("eu_lpm_get");
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&lpm->ctl->lock);
+	s = eu_rtab_find(&lpm->ctl->rt[len], prefix);
+	if (s)
+		*nh = s->val - 1;
+	pthread_mutex_unlock(&lpm->ctl->lock);
+	return s ? 0 : -ENOENT;
+}
+
+EU_API int eu_lpm_walk(struct eu_lpm *lpm,
+		       int (*fn)(void *arg, __u32 prefix, unsigned len, __u32 nh), void *arg)
+{
+	struct eu_lpm_ctl *c;
+	unsigned l;
+	int rc = 0;
+
+	if (!lpm || !fn)
+		return eu_err(EINVAL, "eu_lpm_walk: NULL argument");
+	rc = eu_lpm_in_reader("eu_lpm_walk");
+	if (rc < 0)
+		return rc;
+	c = lpm->ctl;
+	pthread_mutex_lock(&c->lock);
+	for (l = 0; l <= 32 && !rc; l++) {
+		const struct eu_rtab *t = &c->rt[l];
+		__u32 i;
+
+		for (i = 0; t->slot && i <= t->mask && !rc; i++)
+			if (t->slot[i].val)
+				rc = fn(arg, t->slot[i].key, l, t->slot[i].val - 1);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static void eu_lpm_stats_locked(const struct eu_lpm_ctl *c, struct eu_lpm_stats *st)
+{
+	unsigned l;
+
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->routes = c->routes;
+	for (l = 0; l <= 32; l++) {
+		st->routes_by_len[l] = c->rt[l].count;
+		st->bytes_routes += eu_rtab_bytes(&c->rt[l]);
+	}
+	st->groups_used = c->used;
+	st->groups_free = c->nfree;
+	st->groups_retired = c->nretired;
+	st->groups_committed = c->committed;
+	st->max_groups = c->opts.max_groups;
+	st->grace_periods = c->grace_periods;
+	st->bytes_tbl24 = EU_LPM_TBL24_BYTES;
+	st->bytes_tbl8 = (__u64)c->committed * EU_LPM_GROUP_BYTES;
+	st->bytes_routes += (__u64)c->committed * 2 * sizeof(__u32) + sizeof(struct eu_lpm_ctl) +
+			    sizeof(struct eu_lpm);
+	st->bytes_total = st->bytes_tbl24 + st->bytes_tbl8 + st->bytes_routes;
+}
+
+EU_API int eu_lpm_stats_read(struct eu_lpm *lpm, struct eu_lpm_stats *st)
+{
+	struct eu_lpm_stats all;
+	__u32 n;
+	int rc;
+
+	if (!lpm || !st || st->size < sizeof(__u32))
+		return eu_err(EINVAL, "eu_lpm_stats_read: NULL argument or st->size not set (set it "
+				      "to sizeof(struct eu_lpm_stats))");
+	rc = eu_lpm_in_reader("eu_lpm_stats_read");
+	if (rc < 0)
+		return rc;
+	n = st->size < sizeof(all) ? st->size : (__u32)sizeof(all);
+	pthread_mutex_lock(&lpm->ctl->lock);
+	eu_lpm_stats_locked(lpm->ctl, &all);
+	pthread_mutex_unlock(&lpm->ctl->lock);
+	all.size = n;
+	memcpy(st, &all, n);
+	return 0;
+}
+
+EU_API __u64 eu_lpm_memsize(struct eu_lpm *lpm)
+{
+	struct eu_lpm_stats st;
+
+	if (!lpm)
+		return 0;
+	pthread_mutex_lock(&lpm->ctl->lock);
+	eu_lpm_stats_locked(lpm->ctl, &st);
+	pthread_mutex_unlock(&lpm->ctl->lock);
+	return st.bytes_total;
+}
+
+EU_API int eu_lpm_reclaim(struct eu_lpm *lpm)
+{
+	int rc;
+
+	if (!lpm)
+		return eu_err(EINVAL, "eu_lpm_reclaim: NULL table");
+	rc = eu_lpm_in_reader("eu_lpm_reclaim");
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&lpm->ctl->lock);
+	rc = (int)eu_lpm_reclaim_locked(lpm->ctl);
+	pthread_mutex_unlock(&lpm->ctl->lock);
+	return rc;
+}
+
+/* ------------------------------------------------------------- readers */
+
+static pthread_key_t eu_lpm_reader_key;
+static pthread_once_t eu_lpm_reader_once = PTHREAD_ONCE_INIT;
+static _Thread_local int eu_lpm_registered;
+
+static void eu_lpm_reader_exit(void *arg)
+{
+	(void)arg;
+	if (eu_lpm_registered) {
+		urcu_memb_unregister_thread();
+		eu_lpm_registered = 0;
+	}
+}
+
+static void eu_lpm_reader_key_init(void)
+{
+	(void)pthread_key_create(&eu_lpm_reader_key, eu_lpm_reader_exit);
+}
+
+EU_API int eu_lpm_reader_register(void)
+{
+	if (eu_lpm_registered)
+		return 0;
+	pthread_once(&eu_lpm_reader_once, eu_lpm_reader_key_init);
+	urcu_memb_register_thread();
+	eu_lpm_registered = 1;
+	/* a non-NULL value makes the key's destructor run at thread exit */
+	(void)pthread_setspecific(eu_lpm_reader_key, (void *)1);
+	return 0;
+}
+
+EU_API void eu_lpm_reader_unregister(void)
+{
+	if (!eu_lpm_registered)
+		return;
+	urcu_memb_unregister_thread();
+	eu_lpm_registered = 0;
+	(void)pthread_setspecific(eu_lpm_reader_key, NULL);
+}
+
+EU_API void eu_lpm_read_lock(void)
+{
+	if (eu_unlikely(!eu_lpm_registered))
+		eu_lpm_reader_register();
+	urcu_memb_read_lock();
+}
+
+EU_API void eu_lpm_read_unlock(void)
+{
+	urcu_memb_read_unlock();
+}
+
+/* ---------------------------------------------------- table generator */
+
+/*
+ * Prefix-length mix of the generator, parts per million of all prefixes for
+ * /8../24 (/24 takes the rest). Approximate shares of the global IPv4 BGP
+ * table of 2024-2025 (about 1.0M prefixes; average prefix length 22.9 in
+ * the AS65000 report at bgp.potaroo.net; per-length shares read from its
+ * prefix-length distribution and the CIDR Report): /24 about 61%, /22 11.5%,
+ * /23 9.8%, /21 5.3%, /20 4.6%, /19 2.9%, /18 1.6%, /16 1.4%, /17 0.95%,
+ * /15 and shorter together 0.5%. docs/lpm.md has the table.
+ */
+static const __u32 eu_gen_ppm[25] = {
+	[8] = 15,     [9] = 12,     [10] = 35,    [11] = 110,   [12] = 320,
+	[13] = 650,   [14] = 1300,  [15] = 2200,  [16] = 14000, [17] = 9500,
+	[18] = 16000, [19] = 29000, [20] = 46000, [21] = 53000, [22] = 115000,
+	[23] = 98000,
+};
+
+/* How long_ppm is split among /25../32, in percent. */
+static const __u32 eu_gen_long_pct[33] = {
+	[25] = 20, [26] = 15, [27] = 12, [28] = 13, [29] = 15, [30] = 10, [31] = 3, [32] = 12,
+};
+
+#define EU_GEN_DEFAULT_LONG_PPM 2000U
+
+struct eu_lpm_gen {
+	struct eu_lpm_gen_opts o;
+	__u64 rng;
+	__u64 cum[33];     /* cumulative weights, in ppm */
+	struct eu_rtab seen[33];
+	__u32 *bylen[33];  /* generated prefixes per length (parents for nesting) */
+	__u32 nbylen[33];
+	__u32 capbylen[33];
+};
+
+static __u64 eu_gen_rand(struct eu_lpm_gen *g)
+{
+	/* splitmix64 */
+	__u64 z = (g->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __u32 eu_gen_weight(unsigned len, __u32 long_ppm)
+{
+	__u32 sum = 0;
+	unsigned l;
+
+	if (len > 24)
+		return (__u32)((__u64)long_ppm * eu_gen_long_pct[len] / 100);
+	if (len < 24)
+		return eu_gen_ppm[len];
+	for (l = 0; l < 24; l++)
+		sum += eu_gen_ppm[l];
+	for (l = 25; l <= 32; l++)
+		sum += (__u32)((__u64)long_ppm * eu_gen_long_pct[l] / 100);
+	return 1000000U - sum;
+}
+
+EU_API __u32 eu_lpm_gen_share(unsigned len)
+{
+	return len > 32 ? 0 : eu_gen_weight(len, EU_GEN_DEFAULT_LONG_PPM);
+}
+
+EU_API void eu_lpm_gen_opts_default(struct eu_lpm_gen_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->nest_pct = 50;
+	o->long_ppm = EU_GEN_DEFAULT_LONG_PPM;
+	o->seed = 1;
+}
+
+EU_API struct eu_lpm_gen *eu_lpm_gen_create(const struct eu_lpm_gen_opts *uo)
+{
+	struct eu_lpm_gen *g;
+	__u64 acc = 0;
+	unsigned l;
+	__u32 i;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return eu_err_null(ENOMEM, "eu_lpm_gen_create: out of memory");
+	eu_lpm_gen_opts_default(&g->o);
+	if (uo) {
+		if (uo->size < 8 || uo->size > 4096) {
+			free(g);
+			return eu_err_null(EINVAL, "eu_lpm_gen_create: opts->size is %u: set it to "
+						   "sizeof(struct eu_lpm_gen_opts)", uo->size);
+		}
+		memcpy(&g->o, uo, uo->size < sizeof(g->o) ? uo->size : sizeof(g->o));
+		g->o.size = sizeof(g->o);
+	}
+	if (g->o.nest_pct > 100 || g->o.long_ppm > 500000 ||
+	    g->o.nexclude > EU_LPM_GEN_MAX_EXCLUDE) {
+		free(g);
+		return eu_err_null(EINVAL, "eu_lpm_gen_create: nest_pct must be <= 100, long_ppm "
+					   "<= 500000 and nexclude <= %d", EU_LPM_GEN_MAX_EXCLUDE);
+	}
+	for (i = 0; i < g->o.nexclude; i++) {
+		if (g->o.exclude[i].len > 32 ||
+		    (g->o.exclude[i].prefix & ~eu_ipv4_mask(g->o.exclude[i].len))) {
+			free(g);
+			return eu_err_null(EINVAL, "eu_lpm_gen_create: exclude[%u] is not a prefix "
+						   "(length <= 32, host bits zero)", i);
+		}
+	}
+	for (l = 0; l <= 32; l++) {
+		acc += eu_gen_weight(l, g->o.long_ppm);
+		g->cum[l] = acc;
+	}
+	g->rng = g->o.seed ^ 0x6a09e667f3bcc909ULL;
+	return g;
+}
+
+EU_API void eu_lpm_gen_destroy(struct eu_lpm_gen *g)
+{
+	unsigned l;
+
+	if (!g)
+		return;
+	for (l = 0; l <= 32; l++) {
+		eu_rtab_free(&g->seen[l]);
+		free(g->bylen[l]);
+	}
+	free(g);
+}
+
+static int eu_gen_overlaps(__u32 p, unsigned l, __u32 q, unsigned m)
+{
+	unsigned s = l < m ? l : m;
+
+	return ((p ^ q) & eu_ipv4_mask(s)) == 0;
+}
+
+static int eu_gen_excluded(const struct eu_lpm_gen *g, __u32 p, unsigned l)
+{
+	__u32 i;
+
+	if (eu_gen_overlaps(p, l, 0x00000000U, 8) || eu_gen_overlaps(p, l, 0x7f000000U, 8) ||
+	    eu_gen_overlaps(p, l, 0xe0000000U, 3))
+		return 1;
+	for (i = 0; i < g->o.nexclude; i++)
+		if (eu_gen_overlaps(p, l, g->o.exclude[i].prefix, g->o.exclude[i].len))
+			return 1;
+	return 0;
+}
+
+static unsigned eu_gen_len(struct eu_lpm_gen *g)
+{
+	__u64 r = eu_gen_rand(g) % g->cum[32];
+	unsigned l;
+
+	for (l = 0; l < 32; l++)
+		if (r < g->cum[l])
+			return l;
+	return 32;
+}
+
+/* A candidate prefix of length len: inside an earlier shorter one, or anywhere. */
+static __u32 eu_gen_candidate(struct eu_lpm_gen *g, unsigned len)
+{
+	__u32 a = (__u32)eu_gen_rand(g);
+
+	if (len >= 9 && eu_gen_rand(g) % 100 < g->o.nest_pct) {
+		unsigned lo = len > 16 ? len - 8 : 8, tries;
+
+		for (tries = 0; tries < 4; tries++) {
+			unsigned pl = lo + (unsigned)(eu_gen_rand(g) % (len - lo));
+
+			if (g->nbylen[pl]) {
+				__u32 parent = g->bylen[pl][eu_gen_rand(g) % g->nbylen[pl]];
+
+				return (parent | (a & ~eu_ipv4_mask(pl))) & eu_ipv4_mask(len);
+			}
+		}
+	}
+	/* first octet 1..223: most candidates in excluded space are avoided up front */
+	a = (a & 0x00ffffffU) | ((1U + (__u32)(eu_gen_rand(g) % 223)) << 24);
+	return a & eu_ipv4_mask(len);
+}
+
+EU_API int eu_lpm_gen_next(struct eu_lpm_gen *g, __u32 *prefix, unsigned *len)
+{
+	unsigned attempt;
+
+	if (!g || !prefix || !len)
+		return eu_err(EINVAL, "eu_lpm_gen_next: NULL argument");
+	for (attempt = 0; attempt < 4096; attempt++) {
+		unsigned l = eu_gen_len(g), t;
+
+		for (t = 0; t < 16; t++) {
+			__u32 p = eu_gen_candidate(g, l);
+
+			if (eu_gen_excluded(g, p, l) || eu_rtab_find(&g->seen[l], p))
+				continue;
+			if (eu_rtab_reserve(&g->seen[l]) < 0)
+				return eu_err(ENOMEM, "eu_lpm_gen_next: out of memory");
+			if (g->nbylen[l] == g->capbylen[l]) {
+				__u32 ncap = g->capbylen[l] ? g->capbylen[l] * 2 : 64;
+				__u32 *nb = realloc(g->bylen[l], (size_t)ncap * sizeof(__u32));
+
+				if (!nb)
+					return eu_err(ENOMEM, "eu_lpm_gen_next: out of memory");
+				g->bylen[l] = nb;
+				g->capbylen[l] = ncap;
+			}
+			eu_rtab_put(&g->seen[l], p, 1);
+			g->bylen[l][g->nbylen[l]++] = p;
+			*prefix = p;
+			*len = l;
+			return 0;
+		}
+	}
+	return eu_err(ENOSPC, "eu_lpm_gen_next: no new unique prefix found in 4096 attempts: "
+			      "the address space left by the exclusions is used up");
+}

@@ -1,0 +1,281 @@
+#!/bin/sh
+# tests/qemu/guest.sh - /init of the QEMU harness's guest (busybox sh).
+#
+# Loads e1000 and europa.ko, then runs the kernel switch tests against the
+# host peer (tests/qemu/qnet.h draws the network) and prints, on the serial
+# console:
+#   EUQ: ...             progress
+#   EUQ-FAIL: ...        a failed check
+#   EUQ-RATE ...         forwarding rates (frames/s) of the three forwarders
+#   EUQ-RESULT PASS|FAIL
+# then powers off. run.sh reads these lines.
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /tmp /run
+mount -t tmpfs tmp /tmp
+
+FAILS=0
+say() { echo "EUQ: $*"; }
+fail() {
+    echo "EUQ-FAIL: $*"
+    FAILS=$((FAILS + 1))
+}
+# kv "line" key: the value of key=value in a line
+kv() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+cmdarg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | head -n 1; }
+finish() {
+    say "dmesg check"
+    if dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|general protection fault|KASAN|UBSAN|list_(add|del) corruption|refcount_t:|unreferenced object|Kernel panic|blocked for more than|soft lockup|detected stall' >/tmp/splat; then
+        fail "kernel log has a splat:"
+        cat /tmp/splat
+    fi
+    if [ "$FAILS" -eq 0 ]; then echo "EUQ-RESULT PASS"; else echo "EUQ-RESULT FAIL $FAILS"; fi
+    sync
+    poweroff -f
+}
+
+SECS=$(cmdarg euq.secs)
+PPS=$(cmdarg euq.pps)
+[ -n "$SECS" ] || SECS=5
+[ -n "$PPS" ] || PPS=100000
+Q=/bin/eu-qtest
+A_MAC=02:ee:00:00:0a:02
+B_MAC=02:ee:00:00:0b:02
+G0_MAC=52:54:00:ee:00:01
+VR1=02:ee:00:00:00:01
+VR2=02:ee:00:00:00:02
+VR3=02:ee:00:00:00:03
+SOCK=02:ee:00:00:00:f0
+ROUTES="198.19.0.0/16@1=$B_MAC 198.18.0.0/16@0=$A_MAC"
+
+say "kernel $(uname -r), $(nproc) CPU(s)"
+# deep rx rings: absorb the stretches when the host does not run the guest's CPUs
+insmod /lib/e1000.ko RxDescriptors=4096,4096 TxDescriptors=1024,1024 || { fail "insmod e1000"; finish; }
+i=0
+while [ ! -e /sys/class/net/eth1 ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+ip link set lo up
+ip link set eth0 up && ip link set eth1 up || { fail "no eth0/eth1"; finish; }
+ip addr add 198.18.1.1/24 dev eth0
+ip addr add 198.19.1.1/24 dev eth1
+sleep 2
+ping -c 2 -W 2 198.18.1.2 >/dev/null || fail "peer A not reachable without the module"
+ping -c 2 -W 2 198.19.1.2 >/dev/null || fail "peer B not reachable without the module"
+insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} || { fail "insmod europa.ko"; finish; }
+[ -c /dev/europa ] || { fail "/dev/europa missing"; finish; }
+say "europa.ko loaded"
+
+# ctl TIMEOUT ARGS...: run a peer job, print its DONE line ("" on timeout)
+ctl() { $Q ctl "$@" | grep '^DONE' ; }
+
+# start_vr NAME SPEC: a forwarding VR in the background, waits for READY
+start_vr() {
+    rm -f /tmp/$1.log
+    : >/tmp/$1.log
+    $Q fwd "$2" $ROUTES >>/tmp/$1.log 2>&1 &
+    eval "PID_$1=$!"
+    i=0
+    while ! grep -q READY /tmp/$1.log && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+    grep -q READY /tmp/$1.log || { fail "VR $1 did not start: $(cat /tmp/$1.log)"; return 1; }
+}
+
+# stop_vr NAME: SIGTERM, wait, then KSTATS/FWD lines in $KST/$FWD
+stop_vr() {
+    eval "p=\$PID_$1"
+    kill -TERM "$p" 2>/dev/null
+    wait "$p"
+    KST=$(grep '^KSTATS' /tmp/$1.log)
+    FWD=$(grep '^FWD' /tmp/$1.log)
+    say "$1: $FWD"
+    say "$1: $KST"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    if [ "$2" = "$3" ]; then say "ok: $1 = $2"; else fail "$1 = '$2', expected '$3'"; fi
+}
+
+# expect_most WHAT GOT SENT: at least half delivered. Frames can be lost on the way
+# into the guest when a busy host does not run QEMU for a while (its socket buffer
+# overflows), never inside the guest without a counter saying so: the exact check is
+# that the module's and the VR's counters equal what the peer received.
+expect_most() {
+    if [ -n "$2" ] && [ "$3" -gt 0 ] && [ $(($2 * 2)) -ge "$3" ]; then
+        say "ok: $1: $2 of $3"
+    else
+        fail "$1: '$2' of $3 delivered"
+    fi
+}
+
+bad_sum() {
+    echo $(($(kv "$1" bad_idx) + $(kv "$1" bad_owner) + $(kv "$1" bad_state) + $(kv "$1" bad_len) + $(kv "$1" bad_port) + $(kv "$1" bad_ring)))
+}
+
+ONLY=$(cmdarg euq.only)
+SPIN=$(cmdarg euq.spin)
+if [ "$ONLY" = rates ]; then say "euq.only=rates: skipping the functional tests"; fi
+if [ "$ONLY" != rates ]; then
+# ---------------------------------------------------------------- 1. API
+say "== 1. device API, region layout and validation"
+$Q check-api eth0 eth1 >/tmp/api.log 2>&1 || fail "check-api"
+sed 's/^/EUQ:   /' /tmp/api.log
+
+# ----------------------------------------------------- 2. forwarding, counters
+say "== 2. one VR forwards ping and UDP both ways; counters agree end to end"
+if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
+    # every frame the peer got through the VR was counted once by the module and the VR
+    SUM=0
+    R=$(ctl 30 ping dir=ab via=$VR1 count=20); say "$R"
+    expect_most "ping a->b replies" "$(kv "$R" replies)" 20
+    SUM=$((SUM + $(kv "$R" at_dst) + $(kv "$R" replies)))
+    R=$(ctl 30 ping dir=ba via=$VR1 count=20); say "$R"
+    expect_most "ping b->a replies" "$(kv "$R" replies)" 20
+    SUM=$((SUM + $(kv "$R" at_dst) + $(kv "$R" replies)))
+    R=$(ctl 30 udp dir=ab via=$VR1 count=1000); say "$R"
+    expect_most "udp a->b received" "$(kv "$R" recv)" 1000
+    expect_eq "udp a->b dup+bad_ttl" "$(($(kv "$R" dup) + $(kv "$R" bad_ttl)))" 0
+    SUM=$((SUM + $(kv "$R" recv)))
+    R=$(ctl 30 udp dir=ba via=$VR1 count=1000); say "$R"
+    expect_most "udp b->a received" "$(kv "$R" recv)" 1000
+    expect_eq "udp b->a dup+bad_ttl" "$(($(kv "$R" dup) + $(kv "$R" bad_ttl)))" 0
+    SUM=$((SUM + $(kv "$R" recv)))
+    ping -c 2 -W 2 198.18.1.2 >/dev/null || fail "host stack lost eth0 while a VR is attached"
+    stop_vr vr1
+    expect_eq "module rx_pkts = frames the peer got" "$(kv "$KST" rx_pkts)" "$SUM"
+    expect_eq "module tx_pkts = frames the peer got" "$(kv "$KST" tx_pkts)" "$SUM"
+    expect_eq "VR rx" "$(kv "$FWD" rx)" "$SUM"
+    expect_eq "VR tx" "$(kv "$FWD" tx)" "$SUM"
+    expect_eq "refusals" "$(bad_sum "$KST")" 0
+    expect_eq "rx drops" "$(($(kv "$KST" rx_nofree) + $(kv "$KST" rx_ringfull) + $(kv "$KST" tx_err)))" 0
+fi
+
+# ------------------------------------------------------ 3. two VRs, two rules
+say "== 3. two VRs with different rules each get exactly their own traffic"
+if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1" &&
+    start_vr vr2 "kdev:#port=eth0,port=eth1,mac=$VR2.100@0,mac=$VR2@1"; then
+    R=$(ctl 30 udp dir=ab via=$VR1 count=200); say "$R"
+    expect_most "VR1 (untagged) delivered" "$(kv "$R" recv)" 200
+    N1=$(kv "$R" recv)
+    R=$(ctl 30 udp dir=ab via=$VR2 vlan=100 count=300); say "$R"
+    expect_most "VR2 (VLAN 100) delivered" "$(kv "$R" recv)" 300
+    N2=$(kv "$R" recv)
+    R=$(ctl 30 udp dir=ab via=$VR2 count=50); say "$R"
+    expect_eq "VR2's MAC untagged on port 0 (no rule)" "$(kv "$R" recv)" 0
+    R=$(ctl 30 udp dir=ab via=$VR1 vlan=100 count=50); say "$R"
+    expect_eq "VR1's MAC on VLAN 100 (no rule)" "$(kv "$R" recv)" 0
+    stop_vr vr1
+    expect_eq "VR1 module rx_pkts (its frames only)" "$(kv "$KST" rx_pkts)" "$N1"
+    stop_vr vr2
+    expect_eq "VR2 module rx_pkts (its frames only)" "$(kv "$KST" rx_pkts)" "$N2"
+    expect_eq "VR2 tagged frames forwarded" "$(kv "$FWD" tx)" "$N2"
+fi
+
+# ------------------------------------------------ 4. hostile VR beside a healthy one
+say "== 4. a hostile VR beside a healthy one"
+if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
+    $Q hostile "kdev:#port=eth0,port=eth1,mac=$VR3,slots=256" 15 12345 >/tmp/hostile.log 2>&1 &
+    HPID=$!
+    sleep 1
+    R=$(ctl 60 udp dir=ab via=$VR3 count=2000 pps=1000); say "into the hostile VR: $R"
+    R=$(ctl 60 udp dir=ab via=$VR1 count=1000 pps=1000); say "$R"
+    expect_most "healthy VR delivered beside the hostile one" "$(kv "$R" recv)" 1000
+    N1=$(kv "$R" recv)
+    R=$(ctl 60 udp dir=ba via=$VR1 count=1000 pps=1000); say "$R"
+    expect_most "healthy VR delivered (b->a)" "$(kv "$R" recv)" 1000
+    N1=$((N1 + $(kv "$R" recv)))
+    wait $HPID || fail "hostile VR exited with an error"
+    H=$(grep '^KSTATS' /tmp/hostile.log)
+    say "hostile: $(grep '^HOSTILE' /tmp/hostile.log)"
+    say "hostile: $H"
+    B=$(bad_sum "$H")
+    if [ -n "$B" ] && [ "$B" -gt 0 ]; then say "ok: module refused $B bad entries"; else fail "no refusals counted for the hostile VR"; fi
+    stop_vr vr1
+    expect_eq "healthy VR refusals" "$(bad_sum "$KST")" 0
+    expect_eq "healthy VR module rx_pkts = frames the peer got" "$(kv "$KST" rx_pkts)" "$N1"
+    expect_eq "healthy VR module tx_pkts = frames the peer got" "$(kv "$KST" tx_pkts)" "$N1"
+fi
+
+# ------------------------------------------------------ 5. kill -9 under load
+say "== 5. kill -9 a VR under load: every slot comes back"
+I0=$($Q info)
+if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=1024"; then
+    $Q ctl 30 blast dir=ab via=$VR1 secs=4 pps=20000 >/tmp/blast.log &
+    CPID=$!
+    sleep 2
+    kill -9 "$PID_vr1"
+    wait "$PID_vr1" 2>/dev/null
+    wait $CPID
+    sleep 1
+    I1=$($Q info)
+    say "before: $I0"
+    say "after:  $I1"
+    expect_eq "live VRs after kill" "$(kv "$I1" vrs_active)" 0
+    expect_eq "live slots after kill" "$(kv "$I1" slots_active)" 0
+    expect_eq "slots lost" "$(kv "$I1" slots_lost)" 0
+    expect_eq "ports attached after kill" "$(kv "$I1" ports_active)" 0
+    L=$(dmesg | grep 'europa: vr .* released' | tail -n 1)
+    say "$L"
+    HELD=$(echo "$L" | sed -n 's/.*switch held \([0-9]*\), reclaimed \([0-9]*\).*/\1/p')
+    RECL=$(echo "$L" | sed -n 's/.*switch held \([0-9]*\), reclaimed \([0-9]*\).*/\2/p')
+    expect_eq "held + reclaimed" "$((HELD + RECL))" 1024
+    expect_eq "reclaimed counter grew by" "$(($(kv "$I1" slots_reclaimed) - $(kv "$I0" slots_reclaimed)))" "$RECL"
+    if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
+        R=$(ctl 30 udp dir=ab via=$VR1 count=200); say "$R"
+        expect_most "a new VR on the same MAC after the kill" "$(kv "$R" recv)" 200
+        # ---------------------------------------------- 6. unload
+        say "== 6. module unload"
+        if rmmod europa 2>/dev/null; then fail "rmmod succeeded with a VR open"; else say "ok: rmmod refused while a VR is open"; fi
+        stop_vr vr1
+    fi
+fi
+rmmod europa || fail "rmmod europa with no VR open"
+[ -e /dev/europa ] && fail "/dev/europa still there after rmmod"
+ip link show eth0 | grep -q PROMISC && fail "eth0 left promiscuous"
+ping -c 2 -W 2 198.18.1.2 >/dev/null || fail "host stack lost eth0 after unload"
+insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} || fail "reload europa.ko"
+
+fi # euq.only
+
+# ----------------------------------------------------------- 7. rates
+ROUNDS=$(cmdarg euq.rounds)
+[ -n "$ROUNDS" ] || ROUNDS=3
+say "== 7. forwarding rate, 64-byte UDP a->b, ${SECS}s each, offered ${PPS}/s, best of $ROUNDS rounds"
+# max A B
+max() { if [ "${1:-0}" -gt "${2:-0}" ]; then echo "${1:-0}"; else echo "${2:-0}"; fi; }
+RATE_EU=0 RATE_K=0 RATE_S=0
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+    r=$((r + 1))
+    if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=2048"; then
+        R=$(ctl $((SECS + 30)) blast dir=ab via=$VR1 secs=$SECS pps=$PPS); say "round $r europa: $R"
+        RATE_EU=$(max "$RATE_EU" "$(kv "$R" rx_pps)")
+        stop_vr vr1
+    fi
+    sysctl -w net.ipv4.ip_forward=1 >/dev/null
+    ping -c 1 -W 2 198.19.1.2 >/dev/null
+    R=$(ctl $((SECS + 30)) blast dir=ab via=$G0_MAC secs=$SECS pps=$PPS); say "round $r kernel: $R"
+    RATE_K=$(max "$RATE_K" "$(kv "$R" rx_pps)")
+    sysctl -w net.ipv4.ip_forward=0 >/dev/null
+    $Q sockfwd $SOCK eth0 eth1 $ROUTES >/tmp/sock.log 2>&1 &
+    SPID=$!
+    sleep 1
+    R=$(ctl $((SECS + 30)) blast dir=ab via=$SOCK secs=$SECS pps=$PPS); say "round $r sockfwd: $R"
+    RATE_S=$(max "$RATE_S" "$(kv "$R" rx_pps)")
+    kill -TERM $SPID
+    wait $SPID
+done
+echo "EUQ-RATE europa=${RATE_EU:-0} kernel=${RATE_K:-0} sockfwd=${RATE_S:-0} offered=$PPS secs=$SECS"
+
+# ------------------------------------------------- 8. the NIC goes away under a VR
+say "== 8. the NICs' driver is removed while a VR uses them"
+if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
+    if timeout 30 rmmod e1000; then say "ok: e1000 removed under a VR"; else fail "rmmod e1000 under a VR"; fi
+    I1=$($Q info)
+    expect_eq "ports attached once the NICs are gone" "$(kv "$I1" ports_active)" 0
+    stop_vr vr1
+    I1=$($Q info)
+    expect_eq "live VRs" "$(kv "$I1" vrs_active)" 0
+fi
+rmmod europa || fail "final rmmod"
+finish

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# tests/qemu/run.sh - end-to-end test of europa.ko in QEMU.
+#
+#   tests/qemu/run.sh [WORKDIR]
+#
+# Builds europa.ko against the installed Debian kernel headers that match an
+# installed linux-image (not the host's running kernel), a static eu-qtest for
+# the guest and eu-qpeer for the host, an initramfs with busybox-static, the
+# e1000 driver and the module, and boots that kernel in qemu-system-x86_64
+# (TCG; KVM only if a probe boot works) with two e1000 NICs whose other ends
+# are eu-qpeer's endpoints (QEMU socket netdevs over 127.0.0.1). The guest
+# (guest.sh) runs the tests; this script checks the result line and prints the
+# forwarding rates and their ratios.
+#
+# Exit: 0 pass, 1 fail, 77 skip (missing packages; CTest SKIP_RETURN_CODE).
+# Environment: EUQ_SECS (seconds per rate run, default 4; best of 3 rounds), EUQ_PPS (offered
+# load, default 100000), EUQ_TIMEOUT (whole boot, default 480 s),
+# EUQ_KVM=0 (never try KVM), EUQ_KEEP=1 (keep WORKDIR), EUQ_SMP (guest CPUs,
+# default 2), EUQ_ONLY=rates (skip the functional tests), EUQ_SPIN_US (the
+# module's spin_us parameter).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+SECS=${EUQ_SECS:-4}
+PPS=${EUQ_PPS:-100000}
+BOOT_TIMEOUT=${EUQ_TIMEOUT:-480}
+
+skip() {
+    echo "SKIP: $*"
+    exit 77
+}
+die() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+log() { echo "qemu-test: $*"; }
+
+# ------------------------------------------------------------ prerequisites
+[[ $(uname -m) == x86_64 ]] || skip "needs an x86_64 host"
+command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not installed (apt-get install qemu-system-x86)"
+BUSYBOX=""
+for b in /bin/busybox /usr/bin/busybox; do
+    # busybox-static's binary: ldd refuses it ("not a dynamic executable")
+    if [[ -z $BUSYBOX && -x $b ]] && ! ldd "$b" >/dev/null 2>&1; then BUSYBOX=$b; fi
+done
+[[ -n $BUSYBOX ]] || skip "no static busybox (apt-get install busybox-static)"
+command -v gcc >/dev/null && command -v make >/dev/null || skip "gcc/make not installed"
+command -v cpio >/dev/null || skip "cpio not installed (apt-get install cpio)"
+
+# A kernel with its image, modules and headers all installed: the newest.
+KVER=""
+for d in $(ls -d /lib/modules/*/ 2>/dev/null | sort -V -r); do
+    v=$(basename "$d")
+    if [[ -r /boot/vmlinuz-$v && -d /lib/modules/$v/build && -d /lib/modules/$v/kernel/drivers/net/ethernet/intel/e1000 ]]; then
+        KVER=$v
+        break
+    fi
+done
+[[ -n $KVER ]] || skip "no kernel with image + headers + e1000 module (apt-get install linux-image-amd64 linux-headers-amd64)"
+VMLINUZ=/boot/vmlinuz-$KVER
+E1000=$(ls /lib/modules/$KVER/kernel/drivers/net/ethernet/intel/e1000/e1000.ko* | head -n 1)
+
+WORK=${1:-$(mktemp -d /tmp/euq.XXXXXX)}
+mkdir -p "$WORK"
+PEER_PID=""
+QEMU_PID=""
+cleanup() {
+    if [[ -n $PEER_PID ]]; then kill "$PEER_PID" 2>/dev/null || true; fi
+    if [[ -n $QEMU_PID ]]; then kill "$QEMU_PID" 2>/dev/null || true; fi
+    if [[ ${EUQ_KEEP:-0} != 1 ]]; then rm -rf "$WORK/initramfs" "$WORK/src"; fi
+}
+trap cleanup EXIT
+log "kernel $KVER, work dir $WORK"
+
+# ------------------------------------------------------------ build
+log "building europa.ko against /lib/modules/$KVER/build"
+rm -rf "$WORK/src"
+mkdir -p "$WORK/src/backends"
+cp -r "$SRC/backends/kmod" "$WORK/src/backends/kmod"
+cp -r "$SRC/include" "$WORK/src/include"
+make -C "$WORK/src/backends/kmod" clean KDIR="/lib/modules/$KVER/build" >/dev/null 2>&1 || true
+if ! timeout 300 make -C "$WORK/src/backends/kmod" KDIR="/lib/modules/$KVER/build" >"$WORK/kbuild.log" 2>&1; then
+    cat "$WORK/kbuild.log"
+    die "module build failed"
+fi
+if grep -E -i 'warning:' "$WORK/kbuild.log"; then die "module build has warnings"; fi
+
+log "building eu-qtest (static) and eu-qpeer"
+LIBSRC="error.c region.c ring.c vr.c wait.c kdev.c"
+(cd "$SRC/lib" && timeout 300 gcc -static -O2 -Wall -Wextra -Werror -I"$SRC/include" -I"$SRC/lib" \
+    -o "$WORK/eu-qtest" "$HERE/eu-qtest.c" $LIBSRC) || die "eu-qtest build failed"
+timeout 120 gcc -O2 -Wall -Wextra -Werror -o "$WORK/eu-qpeer" "$HERE/eu-qpeer.c" || die "eu-qpeer build failed"
+
+log "building the initramfs"
+R=$WORK/initramfs
+rm -rf "$R"
+mkdir -p "$R"/{bin,sbin,lib,proc,sys,dev,tmp,run,etc}
+cp "$BUSYBOX" "$R/bin/busybox"
+for a in $("$BUSYBOX" --list); do
+    [[ $a == busybox ]] || ln -sf busybox "$R/bin/$a"
+done
+case $E1000 in
+*.xz) xz -dc "$E1000" >"$R/lib/e1000.ko" ;;
+*.zst) zstd -qdc "$E1000" >"$R/lib/e1000.ko" ;;
+*.gz) gzip -dc "$E1000" >"$R/lib/e1000.ko" ;;
+*) cp "$E1000" "$R/lib/e1000.ko" ;;
+esac
+cp "$WORK/src/backends/kmod/europa.ko" "$R/lib/europa.ko"
+cp "$WORK/eu-qtest" "$R/bin/eu-qtest"
+cp "$HERE/guest.sh" "$R/init"
+chmod +x "$R/init"
+(cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$WORK/initrd.gz"
+
+# ------------------------------------------------------------ peer + boot
+BASE=$((20000 + ($$ % 10000) * 4))
+A_LOCAL=$BASE A_QEMU=$((BASE + 1)) B_LOCAL=$((BASE + 2)) B_QEMU=$((BASE + 3))
+"$WORK/eu-qpeer" $A_LOCAL $A_QEMU $B_LOCAL $B_QEMU $((BOOT_TIMEOUT + 60)) 2>"$WORK/peer.log" &
+PEER_PID=$!
+
+qemu_args=(-m 1024 -smp "${EUQ_SMP:-2}" -display none -monitor none -no-reboot
+    -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz"
+    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}"
+    -device e1000,netdev=n0,mac=52:54:00:ee:00:01,romfile=
+    -netdev socket,id=n0,udp=127.0.0.1:$A_LOCAL,localaddr=127.0.0.1:$A_QEMU
+    -device e1000,netdev=n1,mac=52:54:00:ee:00:02,romfile=
+    -netdev socket,id=n1,udp=127.0.0.1:$B_LOCAL,localaddr=127.0.0.1:$B_QEMU)
+
+ACCEL=tcg
+if [[ ${EUQ_KVM:-probe} != 0 && -w /dev/kvm ]]; then
+    # A probe boot: some hosts expose /dev/kvm but cannot run a guest on it.
+    # Boot to the first kernel message within 20 s, or fall back to TCG.
+    (timeout 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 -display none -monitor none \
+        -no-reboot -kernel "$VMLINUZ" -append "console=ttyS0 panic=-1" \
+        -serial file:"$WORK/kvm-probe.log" </dev/null >/dev/null 2>&1) 2>/dev/null || true
+    if grep -q 'Linux version' "$WORK/kvm-probe.log" 2>/dev/null; then ACCEL=kvm; fi
+fi
+log "booting with -accel $ACCEL (timeout ${BOOT_TIMEOUT}s)"
+CONSOLE=$WORK/console.log
+if [[ $ACCEL == kvm ]]; then qemu_args+=(-accel kvm -cpu host); else qemu_args+=(-accel tcg); fi
+timeout "$BOOT_TIMEOUT" qemu-system-x86_64 "${qemu_args[@]}" -serial file:"$CONSOLE" </dev/null &
+QEMU_PID=$!
+set +e
+wait $QEMU_PID
+QRC=$?
+set -e
+QEMU_PID=""
+kill "$PEER_PID" 2>/dev/null || true
+PEER_PID=""
+
+grep -a -E '^EUQ' "$CONSOLE" | sed 's/\r$//' || true
+if [[ $QRC == 124 ]]; then
+    tail -n 40 "$CONSOLE"
+    die "the guest did not finish within ${BOOT_TIMEOUT}s"
+fi
+if grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$CONSOLE" >/dev/null; then
+    grep -a -E -B2 -A20 'Kernel panic|BUG:|Oops|WARNING:' "$CONSOLE" | head -n 60
+    die "kernel splat on the console"
+fi
+RATE=$(grep -a '^EUQ-RATE' "$CONSOLE" | tr -d '\r' | tail -n 1)
+if [[ -n $RATE ]]; then
+    eu=$(sed -n 's/.*europa=\([0-9]*\).*/\1/p' <<<"$RATE")
+    k=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' <<<"$RATE")
+    s=$(sed -n 's/.*sockfwd=\([0-9]*\).*/\1/p' <<<"$RATE")
+    echo
+    echo "forwarding rate, 64-byte UDP frames through the guest (-accel $ACCEL, offered ${PPS}/s, ${SECS}s each):"
+    printf '  %-44s %10s frames/s\n' "europa.ko + VR (eu-qtest fwd)" "$eu" \
+        "guest kernel IP forwarding" "$k" "recvfrom/sendto forwarder (AF_PACKET)" "$s"
+    awk -v e="$eu" -v k="$k" -v s="$s" 'BEGIN {
+        printf "  europa / kernel forwarding   = %s\n", (k > 0 ? sprintf("%.2f", e / k) : "n/a");
+        printf "  europa / recvfrom+sendto     = %s\n", (s > 0 ? sprintf("%.2f", e / s) : "n/a");
+    }'
+    echo "  (ratios only: emulation makes absolute numbers meaningless; never asserted)"
+fi
+if grep -a -q '^EUQ-RESULT PASS' "$CONSOLE"; then
+    echo "qemu-test: PASS"
+    exit 0
+fi
+grep -a -q '^EUQ-RESULT' "$CONSOLE" || tail -n 40 "$CONSOLE"
+die "guest tests failed (console log: $CONSOLE)"
