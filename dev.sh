@@ -22,6 +22,9 @@ DEB_PACKAGES=(
     libbpf-dev      # BPF loading for libxdp
     libpcap-dev     # pcap port driver (pcap:) and its unit test; optional
     iproute2        # ip(8): namespaces, veth and TAP for tests/integration
+    libconfig-dev   # europad's configuration file (tools/europad)
+    libjson-c-dev   # europactl's JSON, made by europad and read by europactl
+    util-linux      # setpriv(1): the wrong-uid test of europad (tests/integration)
     git
     man-db          # man(1): tests render every page in docs/man/
     groff-base      # groff, which man uses to render

@@ -6,11 +6,11 @@
  * run, as a ratio.
  *
  * Measured, for each table:
- *   build      time to add every route to an empty table (routes/s: the add
- *              rate); eu_lpm is built --runs times, rte_lpm --rte-builds times
- *              (about 45 s each on a 1M table), median
+ *   build      CPU time to add every route to an empty table (routes/s: the
+ *              add rate); eu_lpm is built --runs times, rte_lpm --rte-builds
+ *              times (about 45 s each on a 1M table), median
  *   churn      delete and re-add --churn random routes of the full table
- *              (updates/s over both)
+ *              (updates/s over both, CPU time)
  *   memory     eu_lpm_memsize(); for rte_lpm the growth of DPDK's malloc heap
  *              over rte_lpm_create() (its tables are allocated there up front)
  *   lookups    over --dst addresses, two sets: "random" (uniform 32-bit) and
@@ -19,9 +19,11 @@
  *              (eu_lpm_lookup_burst / rte_lpm_lookup_bulk of --burst
  *              addresses, and rte_lpm_lookupx4 four at a time). eu_lpm holds
  *              the RCU read lock per --burst addresses, as a forwarder would
- *              per received burst. Cycles per lookup from rdtsc, lookups per
- *              second from the clock; median of --runs runs, the peers
- *              interleaved within each run.
+ *              per received burst. Lookups per second of the thread's CPU
+ *              time (CLOCK_THREAD_CPUTIME_ID: time the thread spends
+ *              preempted on a shared machine does not count) and the same as
+ *              cycles at the TSC rate; rdtsc cycles of wall time alongside;
+ *              median of --runs runs, the peers interleaved within each run.
  *
  * Pages: eu_lpm asks for transparent huge pages for its 64 MiB first level
  * (MADV_HUGEPAGE), as a DPDK deployment would run rte_lpm on hugepages. EAL
@@ -85,6 +87,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU time of this thread: excludes the time it spends descheduled. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint64_t rnd(void)
@@ -108,17 +119,28 @@ static double tsc_hz(void)
 	return (double)(c1 - c0) / (t1 - t0);
 }
 
-static long anon_huge_kib(void)
+/* AnonHugePages of the mapping that holds addr, in KiB (-1 if unknown). */
+static long huge_kib_at(const void *addr)
 {
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-	char line[256];
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
 	long kib = -1;
+	int in = 0;
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ':') != line + 8) {
+			if (in)
+				break;
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
 			break;
+	}
 	fclose(f);
 	return kib;
 }
@@ -212,11 +234,11 @@ static struct eu_lpm *eu_build(const struct table *t, unsigned flags, double *se
 	lpm = eu_lpm_create(&o);
 	if (!lpm)
 		die("eu_lpm_create: %s", eu_last_error());
-	t0 = now_s();
+	t0 = cpu_s();
 	for (i = 0; i < t->n; i++)
 		if (eu_lpm_add(lpm, t->prefix[i], t->len[i], t->nh[i]) != 0)
 			die("eu_lpm_add: %s", eu_last_error());
-	*secs = now_s() - t0;
+	*secs = cpu_s() - t0;
 	return lpm;
 }
 
@@ -264,7 +286,7 @@ static uint64_t eu_burst(const struct eu_lpm *lpm, const uint32_t *a, size_t n, 
  * MADV_HUGEPAGE, made before anything touches it. Returns its socket id, or
  * the main lcore's socket (DPDK's own heap) for 4k or on failure.
  */
-#define EXT_HEAP_BYTES ((size_t)512 << 20)
+#define EXT_HEAP_BYTES ((size_t)256 << 20)
 #define EXT_PAGE ((size_t)2 << 20)
 
 static int rte_socket = 0;
@@ -344,11 +366,11 @@ static struct rte_lpm *rte_build(const struct table *t, double *secs, size_t *by
 	if (!lpm)
 		die("rte_lpm_create: %s", rte_strerror(rte_errno));
 	*bytes = rte_heap_alloc() - before;
-	t0 = now_s();
+	t0 = cpu_s();
 	for (i = 0; i < t->n; i++)
 		if (rte_lpm_add(lpm, t->prefix[i], t->len[i], t->nh[i]) != 0)
 			die("%s", "rte_lpm_add failed");
-	*secs = now_s() - t0;
+	*secs = cpu_s() - t0;
 	return lpm;
 }
 
@@ -406,7 +428,9 @@ static const char *const mode_name[M_COUNT] = {
 };
 
 struct sample {
-	double cyc[MAX_RUNS], mlps[MAX_RUNS];
+	double cyc[MAX_RUNS];  /* thread CPU time x TSC rate, per lookup */
+	double mlps[MAX_RUNS]; /* lookups per CPU second, millions */
+	double wall[MAX_RUNS]; /* rdtsc cycles per lookup (includes preemption) */
 };
 
 static volatile uint64_t sink;
@@ -418,7 +442,7 @@ static void measure(int mode, const struct eu_lpm *eu, const struct eu_lpm *eu4k
 	uint64_t c0, c1, sum = 0;
 	double t0, t1;
 
-	t0 = now_s();
+	t0 = cpu_s();
 	c0 = __rdtsc();
 	switch (mode) {
 	case M_EU_1:
@@ -444,11 +468,11 @@ static void measure(int mode, const struct eu_lpm *eu, const struct eu_lpm *eu4k
 		break;
 	}
 	c1 = __rdtsc();
-	t1 = now_s();
+	t1 = cpu_s();
 	sink += sum;
-	s->cyc[run] = (double)(c1 - c0) / (double)n;
+	s->wall[run] = (double)(c1 - c0) / (double)n;
+	s->cyc[run] = (t1 - t0) * hz / (double)n;
 	s->mlps[run] = (double)n / (t1 - t0) / 1e6;
-	(void)hz;
 }
 
 static void usage(FILE *f)
@@ -499,7 +523,7 @@ int main(int argc, char **argv)
 	size_t rte_bytes = 0, i;
 	struct sample smp[2][M_COUNT];
 	cpu_set_t set;
-	long huge0, huge_eu, huge_rte = -1;
+	long huge_eu, huge_rte = -1;
 	unsigned run, k, mismatches = 0;
 	int opt, d, m;
 
@@ -582,18 +606,15 @@ int main(int argc, char **argv)
 	       c.ndst, c.burst, c.runs, c.cpu, hz / 1e9);
 
 	/* eu_lpm: build --runs times, keep the last */
-	huge0 = anon_huge_kib();
 	for (run = 0; run < c.runs; run++) {
 		if (eu)
 			eu_lpm_destroy(eu);
 		eu = eu_build(&t, 0, &eu_build_s[run]);
 	}
-	huge_eu = anon_huge_kib();
+	huge_eu = huge_kib_at(eu->tbl24);
 	eu4k = eu_build(&t, EU_LPM_F_NO_HUGEPAGE, &eu4k_s);
 
 	if (c.rte && eal_start(&c)) {
-		long h0 = anon_huge_kib();
-
 		for (run = 0; run < c.rte_builds; run++) {
 			fprintf(stderr, "%s: building rte_lpm (%u of %u)...\n", prog, run + 1,
 				c.rte_builds);
@@ -601,7 +622,7 @@ int main(int argc, char **argv)
 				rte_lpm_free(rte);
 			rte = rte_build(&t, &rte_build_s[run], &rte_bytes, (int)run);
 		}
-		huge_rte = anon_huge_kib() - h0;
+		huge_rte = huge_kib_at(rte->tbl24);
 	}
 
 	/* the two must agree on every destination */
@@ -642,7 +663,7 @@ int main(int argc, char **argv)
 
 		for (k = 0; k < c.churn; k++)
 			idx[k] = (unsigned)(rnd() % t.n);
-		t0 = now_s();
+		t0 = cpu_s();
 		for (k = 0; k < c.churn; k++) {
 			int rc = eu_lpm_del(eu, t.prefix[idx[k]], t.len[idx[k]]);
 
@@ -651,13 +672,13 @@ int main(int argc, char **argv)
 			if (rc != 0 && rc != -ENOENT)
 				die("churn: %s", eu_last_error());
 		}
-		eu_churn = 2.0 * c.churn / (now_s() - t0);
+		eu_churn = 2.0 * c.churn / (cpu_s() - t0);
 		if (rte) {
-			t0 = now_s();
+			t0 = cpu_s();
 			for (k = 0; k < c.churn; k++)
 				if (rte_lpm_delete(rte, t.prefix[idx[k]], t.len[idx[k]]) == 0)
 					rte_lpm_add(rte, t.prefix[idx[k]], t.len[idx[k]], t.nh[idx[k]]);
-			rte_churn = 2.0 * c.churn / (now_s() - t0);
+			rte_churn = 2.0 * c.churn / (cpu_s() - t0);
 		}
 		free(idx);
 	}
@@ -668,7 +689,7 @@ int main(int argc, char **argv)
 		double em = (double)eu_lpm_memsize(eu) / 1048576.0, rm = (double)rte_bytes / 1048576.0;
 
 		printf("\n%-28s %14s %14s %12s\n", "", "eu_lpm", "rte_lpm", "eu/rte");
-		printf("%-28s %14.3f %14.3f %12.4f\n", "build, s (median)", eb, rb,
+		printf("%-28s %14.3f %14.3f %12.4f\n", "build, CPU s (median)", eb, rb,
 		       rte ? eb / rb : 0);
 		printf("%-28s %14.0f %14.0f %12.1f\n", "add rate, routes/s", t.n / eb,
 		       rte ? t.n / rb : 0, rte ? rb / eb : 0);
@@ -676,35 +697,36 @@ int main(int argc, char **argv)
 		       rte_churn, rte_churn > 0 ? eu_churn / rte_churn : 0);
 		printf("%-28s %14.1f %14.1f %12.3f\n", "memory, MiB", em, rm,
 		       rte ? em / rm : 0);
-		printf("%-28s %14ld %14ld\n", "AnonHugePages gained, KiB", huge_eu - huge0,
-		       huge_rte);
+		printf("%-28s %14ld %14ld\n", "huge pages under tbl24, KiB", huge_eu, huge_rte);
 		printf("(eu_lpm/4k built in %.3f s; rte_lpm: %u build(s), DPDK heap on %s pages)\n",
 		       eu4k_s, rte ? c.rte_builds : 0, c.rte_thp ? "THP" : "4 KiB");
 		for (d = 0; d < 2; d++) {
-			printf("\n%s destinations%-10s %10s %10s %14s %14s\n",
-			       d ? "table" : "random", "", "Mlookups/s", "cycles", "Mlps vs rte",
-			       "vs best rte");
+			printf("\n%s destinations%-10s %10s %10s %10s %12s %12s\n",
+			       d ? "table" : "random", "", "Mlookups/s", "cycles", "wall cyc",
+			       "vs rte", "vs best rte");
 			for (m = 0; m < M_COUNT; m++) {
-				double ml, cy, ref1, refb;
+				double ml, cy, wc, ref1, refb;
 
 				if (m >= M_RTE_1 && !rte)
 					continue;
 				ml = median(smp[d][m].mlps, c.runs);
 				cy = median(smp[d][m].cyc, c.runs);
+				wc = median(smp[d][m].wall, c.runs);
 				ref1 = rte ? median(smp[d][M_RTE_1].mlps, c.runs) : 0;
 				refb = rte ? median(smp[d][M_RTE_B].mlps, c.runs) : 0;
 				if (rte && median(smp[d][M_RTE_X4].mlps, c.runs) > refb)
 					refb = median(smp[d][M_RTE_X4].mlps, c.runs);
 				if (rte && m < M_RTE_1)
-					printf("  %-30s %10.1f %10.2f %14.2f %14.2f\n", mode_name[m], ml,
-					       cy, ml / ((m & 1) ? refb : ref1),
+					printf("  %-30s %10.1f %10.2f %10.2f %12.2f %12.2f\n", mode_name[m],
+					       ml, cy, wc, ml / ((m & 1) ? refb : ref1),
 					       ml / (ref1 > refb ? ref1 : refb));
 				else
-					printf("  %-30s %10.1f %10.2f\n", mode_name[m], ml, cy);
+					printf("  %-30s %10.1f %10.2f %10.2f\n", mode_name[m], ml, cy, wc);
 			}
 		}
-		printf("\n(\"Mlps vs rte\": single against rte_lpm single, burst against the faster "
-		       "of rte_lpm bulk and x4)\n");
+		printf("\n(Mlookups/s and cycles from the thread's CPU time, wall cyc from rdtsc; "
+		       "\"vs rte\": single against rte_lpm single, burst against the faster of "
+		       "rte_lpm bulk and x4; \"vs best rte\": against the fastest rte_lpm mode)\n");
 	}
 	eu_lpm_destroy(eu);
 	eu_lpm_destroy(eu4k);

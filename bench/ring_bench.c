@@ -106,6 +106,7 @@ struct job {
 	struct ctl *ctl;
 	unsigned char *arena; /* shared memory for the peer's rings */
 	struct eu_region *region; /* P_EU_HO */
+	double secs;  /* wall time the run took (set by run_one) */
 };
 
 static double g_tsc_hz;
@@ -923,10 +924,10 @@ static double run_one(int mode, struct job *j, int *disturbed)
 	alarm(0);
 	rt_set(0);
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
+	j->secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
 	if (g_rt) {
 		/* duty cycle: give the other tasks at least as long as we took, >= 50 ms */
-		double took = (double)(ts1.tv_sec - ts0.tv_sec) +
-			      (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
+		double took = j->secs;
 		struct timespec nap;
 
 		if (took < 0.05)
@@ -948,6 +949,7 @@ static double run_one(int mode, struct job *j, int *disturbed)
 struct cell {
 	double *v; /* per repetition */
 	unsigned n;
+	__u64 objects;      /* fewest objects a kept run moved (--rt may reduce them) */
 	unsigned disturbed; /* runs kept although disturbed (retries ran out) */
 };
 
@@ -1007,7 +1009,7 @@ static void usage(FILE *f)
 		"and Concurrency Kit ck_ring, in TSC cycles per object (lower is better), between\n"
 		"two pinned threads (CPU 0 -> CPU 1) and two processes (fork, shared memory).\n"
 		"\n"
-		"  --quick          2M objects per run, 3 runs (a smoke test, ~15 s)\n"
+		"  --quick          2M objects per run, 3 runs (a smoke test)\n"
 		"  --runs R         repetitions of each configuration (default 7); the table\n"
 		"                   shows the median and min..max over them\n"
 		"  --objects N      objects moved per run after the warm-up (default 20000000)\n"
@@ -1105,9 +1107,11 @@ int main(int argc, char **argv)
 	unsigned runs = 7, bursts[MAX_BURSTS] = { 1, 8, 32 }, nbursts = 3;
 	__u64 objects = 20000000, warm = (__u64)-1;
 	int quick = 0, eal = 0, c, mode_on[M_COUNT] = { 1, 1 }, test_on[T_COUNT] = { 1, 1 };
-	int runs_set = 0, objects_set = 0;
+	int runs_set = 0, objects_set = 0, warm_set;
 	unsigned max_retries = 10, n_redone = 0, n_kept_disturbed = 0;
-	double max_time = 900, elapsed, pp_before, pp_after;
+	double max_time = 900, elapsed = 0, pp_before, pp_after, *pp;
+	unsigned npp = 0;
+	__u64 cfg_obj[M_COUNT][T_COUNT][MAX_BURSTS];
 	const char *csv_path = NULL;
 	FILE *csv = NULL;
 	struct ctl *ctl;
@@ -1182,7 +1186,8 @@ int main(int argc, char **argv)
 		if (!objects_set)
 			objects = 2000000;
 	}
-	if (warm == (__u64)-1)
+	warm_set = warm != (__u64)-1;
+	if (!warm_set)
 		warm = objects / 10;
 	if (csv_path && !(csv = fopen(csv_path, "w")))
 		die("--csv %s: %s", csv_path, strerror(errno));
@@ -1200,6 +1205,7 @@ int main(int argc, char **argv)
 	memset(arena, 0, ARENA_BYTES); /* fault it in before any timing */
 
 	memset(res, 0, sizeof(res));
+	memset(cfg_obj, 0, sizeof(cfg_obj));
 	for (m = 0; m < M_COUNT; m++)
 		for (t = 0; t < T_COUNT; t++)
 			for (b = 0; b < nbursts; b++)
@@ -1214,35 +1220,46 @@ int main(int argc, char **argv)
 	       g_tsc_hz / 1e6, runs, (unsigned long long)objects, (unsigned long long)warm,
 	       RING_SIZE, eal ? "up" : "not started",
 	       g_rt ? "SCHED_FIFO during runs (--rt)" : "normal scheduling");
-	pp_before = pingpong_cycles();
+	pp = calloc(runs + 2, sizeof(*pp));
+	if (!pp)
+		die("out of memory");
+	pp_before = pp[npp++] = pingpong_cycles();
 	printf("ring_bench: cache-line round trip CPU 0 <-> CPU 1: %.0f cycles before the runs\n",
 	       pp_before);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 
 	/*
-	 * Repetition outermost within each (mode, test, burst), peers innermost and
-	 * in a rotating order, so drifting noise hits every peer alike.
+	 * Repetition outermost: each repetition sweeps every configuration (mode,
+	 * test, burst), and within a configuration runs the peers back to back in
+	 * a rotating order. Noise that drifts over the run (other tasks, the
+	 * hypervisor moving vCPUs) then hits every peer and every configuration
+	 * alike, and each peer's figure is paired with its rivals' of the same
+	 * moment (the ratios are medians of those pairs).
 	 */
-	for (m = 0; m < M_COUNT; m++) {
-		if (!mode_on[m])
-			continue;
-		for (t = 0; t < T_COUNT; t++) {
-			int first = t == T_RING ? P_EU : P_EU_HO;
-			int npeers = t == T_RING ? 4 : 2;
-
-			if (!test_on[t])
+	for (rep = 0; rep < runs; rep++) {
+		for (m = 0; m < M_COUNT; m++) {
+			if (!mode_on[m])
 				continue;
-			for (b = 0; b < nbursts; b++) {
-				for (rep = 0; rep < runs; rep++) {
+			for (t = 0; t < T_COUNT; t++) {
+				int first = t == T_RING ? P_EU : P_EU_HO;
+				int npeers = t == T_RING ? 4 : 2;
+
+				if (!test_on[t])
+					continue;
+				for (b = 0; b < nbursts; b++) {
+					__u64 *cfg_objects = &cfg_obj[m][t][b];
 					int k;
 
+					if (!*cfg_objects)
+						*cfg_objects = objects;
 					for (k = 0; k < npeers; k++) {
+						__u64 cw = warm_set ? warm : *cfg_objects / 10;
 						struct job j = {
 							.peer = first + (int)((k + rep) % npeers),
 							.burst = bursts[b],
-							.total = objects + warm,
-							.warm = warm,
+							.total = *cfg_objects + cw,
+							.warm = cw,
 							.ctl = ctl,
 							.arena = arena,
 						};
@@ -1258,20 +1275,44 @@ int main(int argc, char **argv)
 								  (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
 							if (dist && elapsed < max_time)
 								n_redone++;
+							/*
+							 * Under --rt the kernel throttles a task that
+							 * runs real-time for more than
+							 * sched_rt_runtime_us (0.95 s) a second: a run
+							 * that long is always disturbed. Halve the
+							 * objects of this configuration instead.
+							 */
+							if (dist && g_rt && j.secs > 0.8 &&
+							    *cfg_objects >= 2000000) {
+								*cfg_objects /= 2;
+								cw = warm_set ? warm : *cfg_objects / 10;
+								j.total = *cfg_objects + cw;
+								j.warm = cw;
+								fprintf(stderr, "  --rt: %s %s burst %u: "
+									"down to %llu objects a run "
+									"(runs over 0.8 s get throttled)\n",
+									mode_name[m], test_name[t],
+									bursts[b],
+									(unsigned long long)*cfg_objects);
+							}
 						} while (dist && ++tries <= max_retries &&
 							 elapsed < max_time);
 						if (dist)
 							ce->disturbed++;
+						if (!ce->objects || j.total - j.warm < ce->objects)
+							ce->objects = j.total - j.warm;
 						ce->v[ce->n++] = v;
 					}
 				}
-				fprintf(stderr, "  done: %-7s %-7s burst %3u\n", mode_name[m],
-					test_name[t], bursts[b]);
 			}
 		}
+		pp[npp] = pingpong_cycles();
+		fprintf(stderr, "  repetition %u of %u done (%.0f s), cache-line round trip %.0f "
+				"cycles\n", rep + 1, runs, elapsed, pp[npp]);
+		npp++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &w1);
-	pp_after = pingpong_cycles();
+	pp_after = pp[npp++] = pingpong_cycles();
 
 	/* ---- tables ---- */
 	{
@@ -1330,16 +1371,16 @@ int main(int argc, char **argv)
 					if (!res[m][t][b][t == T_RING ? P_EU : P_EU_HO].n)
 						continue;
 					for (col = 0; col < 4; col++) {
-						int pp = t == T_RING ? col
+						int pc = t == T_RING ? col
 								     : (col == 0 ? P_EU_HO
 										 : col == 2 ? P_RTE_HO : -1);
 						double mn, mx;
 
-						if (pp < 0) {
+						if (pc < 0) {
 							snprintf(cell[col], sizeof(cell[col]), "-");
 							continue;
 						}
-						median_of(res[m][t][b][pp].v, res[m][t][b][pp].n, &mn,
+						median_of(res[m][t][b][pc].v, res[m][t][b][pc].n, &mn,
 							  &mx);
 						snprintf(cell[col], sizeof(cell[col]), "%.2f..%.2f", mn,
 							 mx);
@@ -1349,6 +1390,17 @@ int main(int argc, char **argv)
 					       cell[3]);
 				}
 	}
+
+	for (m = 0; m < M_COUNT; m++)
+		for (t = 0; t < T_COUNT; t++)
+			for (b = 0; b < nbursts; b++)
+				for (p = 0; p < P_COUNT; p++)
+					if (res[m][t][b][p].n && res[m][t][b][p].objects < objects) {
+						printf("note: %s %s burst %u %s: runs of %llu objects "
+						       "(--rt reduced them)\n", mode_name[m],
+						       test_name[t], bursts[b], peer_name[p],
+						       (unsigned long long)res[m][t][b][p].objects);
+					}
 
 	/* ---- targets ---- */
 	printf("\nTargets (issue): ring burst 32 europa <= 0.8x rte_ring; ring burst 1 europa "
@@ -1387,8 +1439,13 @@ int main(int argc, char **argv)
 			for (b = 0; b < nbursts; b++)
 				for (p = 0; p < P_COUNT; p++)
 					n_kept_disturbed += res[m][t][b][p].disturbed;
-	printf("\ncache-line round trip CPU 0 <-> CPU 1: %.0f cycles before, %.0f after the runs "
-	       "(absolute figures scale with it; see bench/README.md)\n", pp_before, pp_after);
+	{
+		double mn, mx, med = median_of(pp, npp, &mn, &mx);
+
+		printf("\ncache-line round trip CPU 0 <-> CPU 1: %.0f cycles before, %.0f after "
+		       "the runs, median %.0f, range %.0f..%.0f over the run (absolute figures "
+		       "scale with it; see bench/README.md)\n", pp_before, pp_after, med, mn, mx);
+	}
 	printf("wall time %.1f s; %u runs redone because another task or the hypervisor "
 	       "took a CPU during them", (double)(w1.tv_sec - w0.tv_sec) +
 	       (double)(w1.tv_nsec - w0.tv_nsec) / 1e9, n_redone);
@@ -1421,8 +1478,8 @@ int main(int argc, char **argv)
 							     "%u,%llu,%.1f,%u\n",
 							mode_name[m], test_name[t], bursts[b],
 							peer_name[p], med, mn, mx, n,
-							(unsigned long long)objects, g_tsc_hz / 1e6,
-							res[m][t][b][p].disturbed);
+							(unsigned long long)res[m][t][b][p].objects,
+							g_tsc_hz / 1e6, res[m][t][b][p].disturbed);
 					}
 					for (p = p0; p <= p1; p++) {
 						double mn, mx, med;
@@ -1439,7 +1496,8 @@ int main(int argc, char **argv)
 						fprintf(csv, "%s,%s,%u,%s,ratio,%.4f,%.4f,%.4f,%u,%llu,%.1f,"
 							     "%u\n",
 							mode_name[m], test_name[t], bursts[b], nm, med, mn,
-							mx, n, (unsigned long long)objects, g_tsc_hz / 1e6,
+							mx, n, (unsigned long long)res[m][t][b][p].objects,
+							g_tsc_hz / 1e6,
 							res[m][t][b][p].disturbed +
 								res[m][t][b][pr].disturbed);
 					}
@@ -1453,14 +1511,18 @@ int main(int argc, char **argv)
 						fprintf(csv, "%s,%s,%u,europa/ck_ring,ratio,%.4f,%.4f,%.4f,"
 							     "%u,%llu,%.1f,%u\n",
 							mode_name[m], test_name[t], bursts[b], med, mn, mx, n,
-							(unsigned long long)objects, g_tsc_hz / 1e6,
+							(unsigned long long)res[m][t][b][P_EU].objects,
+							g_tsc_hz / 1e6,
 							res[m][t][b][P_EU].disturbed +
 								res[m][t][b][P_CK].disturbed);
 					}
 				}
-		fprintf(csv, "threads,pingpong,0,line,round_trip_cycles,%.1f,%.1f,%.1f,2,%u,%.1f,0\n",
-			(pp_before + pp_after) / 2, pp_before < pp_after ? pp_before : pp_after,
-			pp_before < pp_after ? pp_after : pp_before, PP_ROUNDS, g_tsc_hz / 1e6);
+		{
+			double mn, mx, med = median_of(pp, npp, &mn, &mx);
+
+			fprintf(csv, "threads,pingpong,0,line,round_trip_cycles,%.1f,%.1f,%.1f,%u,"
+				     "%u,%.1f,0\n", med, mn, mx, npp, PP_ROUNDS, g_tsc_hz / 1e6);
+		}
 		if (fclose(csv))
 			die("--csv %s: %s", csv_path, strerror(errno));
 		printf("CSV written to %s\n", csv_path);
@@ -1471,6 +1533,7 @@ int main(int argc, char **argv)
 			for (b = 0; b < nbursts; b++)
 				for (p = 0; p < P_COUNT; p++)
 					free(res[m][t][b][p].v);
+	free(pp);
 	munmap(arena, ARENA_BYTES);
 	munmap(ctl, 4096);
 	if (eal)

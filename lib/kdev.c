@@ -183,7 +183,6 @@ EU_API struct eu_region *eu_kdev_wrap(int fd, void *mem, __u64 len)
 	r->fd = fd;
 	r->backing = EU_BACK_KDEV;
 	r->hdr = (struct eu_region_hdr *)mem;
-	memcpy(&r->h, mem, sizeof(r->h)); /* the private copy (see lib/internal.h) */
 	return r;
 }
 

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * lib/lpm.c - the IPv4 forwarding table (DIR-24-8 with RCU updates) and the
- * synthetic BGP-like table generator. The lookups are inline in lpm.h; this
- * file is the writer side. docs/lpm.md explains the design.
+ * lib/lpm.c - the IPv4 forwarding table (DIR-24-8 with 16-bit entries, a
+ * leaf table, and RCU updates) and the synthetic BGP-like table generator.
+ * The lookups are inline in lpm.h; this file is the writer side.
+ * docs/lpm.md explains the design.
  *
  * Invariants (the writer keeps them at every instant a reader can see):
  *
  *  I1  A first-level entry is EXT (links group g) exactly when the route set
  *      holds a route longer than /24 inside its /24 block; otherwise it is
- *      VALID with the next hop and length of the longest route covering the
- *      block, or 0 (no route).
- *  I2  An entry's DEPTH is the length of the route its next hop comes from:
- *      the longest route in the set that covers the entry's addresses.
- *  I3  A group is in exactly one of: fresh (never used), linked (referenced by
- *      one first-level entry), retired (unlinked, readers may still be in it:
- *      its entries are never written), free (a grace period has passed since
- *      it was retired: nobody can reach it).
- *  I4  Every entry is written with one atomic release store; a group is
- *      written completely before the release store that links it.
+ *      the leaf of the longest route covering the block, or 0 (no route).
+ *  I2  An entry (first level or group) holds the leaf of the longest route
+ *      in the set that covers the entry's addresses. A leaf is one (next hop,
+ *      prefix length) pair; its length tells the writer which route an entry
+ *      comes from. Within a prefix's range, the entries whose leaf is the
+ *      prefix's own (next hop, length) are exactly the prefix's entries.
+ *  I3  A group, and likewise a leaf, is in exactly one of: fresh (never
+ *      used), in use (linked by a first-level entry / named by the routes
+ *      that have its pair), retired (unlinked / no route left with its pair;
+ *      readers may still hold an entry that names it, so it is never
+ *      written), free (a grace period has passed since it was retired:
+ *      nobody can reach it).
+ *  I4  Every entry and leaf is written with one atomic release store; a leaf
+ *      is written before any entry names it, a group completely before the
+ *      store that links it.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,27 +37,35 @@
 
 #include "internal.h"
 
-#define EU_LPM_TBL24_BYTES ((size_t)EU_LPM_TBL24_ENTRIES * 4)
-#define EU_LPM_GROUP_BYTES ((size_t)EU_LPM_GROUP_ENTRIES * 4)
-#define EU_LPM_COMMIT_GROUPS 256U   /* groups committed at a time (256 KiB) */
+#define EU_LPM_TBL24_BYTES ((size_t)EU_LPM_TBL24_ENTRIES * 2)
+#define EU_LPM_GROUP_BYTES ((size_t)EU_LPM_GROUP_ENTRIES * 2)
+#define EU_LPM_LEAF_BYTES ((size_t)EU_LPM_MAX_LEAVES * 4)
+#define EU_LPM_COMMIT_GROUPS 256U   /* groups committed at a time (128 KiB) */
 #define EU_LPM_RECLAIM_BATCH 256U   /* default opts.reclaim_batch */
 #define EU_LPM_HUGE_ALIGN ((size_t)2 << 20)
+#define EU_LPM_LHASH_SIZE (2 * EU_LPM_MAX_LEAVES) /* (nh, len) -> leaf, load <= 1/2 */
 
 /* ------------------------------------------------------------ route set */
 
 /*
  * One open-addressing hash table (linear probing, backward-shift deletion)
- * per prefix length, keyed by the prefix. val is nh + 1; 0 marks an empty
- * slot. Load factor at most 3/4.
+ * per prefix length, keyed by the prefix. A slot is 6 bytes: the prefix and
+ * a 16-bit value, 0 for an empty slot; the table stores the route's leaf
+ * index with EU_RSLOT_USED set (the next hop is the leaf's). Capacities are
+ * not powers of two (the home slot is hash * capacity >> 32) and grow by
+ * half when the load would pass 7/8: about 7 bytes per route, a full table's
+ * route set in under 8 MiB.
  */
-struct eu_rslot {
+#define EU_RSLOT_USED 0x8000U
+
+struct __attribute__((packed)) eu_rslot {
 	__u32 key;
-	__u32 val;
+	__u16 val;
 };
 
 struct eu_rtab {
 	struct eu_rslot *slot;
-	__u32 mask; /* capacity - 1 (capacity 0 when slot is NULL) */
+	__u32 cap; /* slots (0 when slot is NULL) */
 	__u32 count;
 };
 
@@ -65,25 +79,35 @@ static inline __u32 eu_rhash(__u32 k)
 	return k;
 }
 
+static inline __u32 eu_rtab_home(const struct eu_rtab *t, __u32 key)
+{
+	return (__u32)(((__u64)eu_rhash(key) * t->cap) >> 32);
+}
+
+static inline __u32 eu_rtab_next(const struct eu_rtab *t, __u32 i)
+{
+	return i + 1 == t->cap ? 0 : i + 1;
+}
+
 static struct eu_rslot *eu_rtab_find(const struct eu_rtab *t, __u32 key)
 {
 	__u32 i;
 
 	if (!t->count)
 		return NULL;
-	for (i = eu_rhash(key) & t->mask; t->slot[i].val; i = (i + 1) & t->mask)
+	for (i = eu_rtab_home(t, key); t->slot[i].val; i = eu_rtab_next(t, i))
 		if (t->slot[i].key == key)
 			return &t->slot[i];
 	return NULL;
 }
 
 /* Insert a key that is not present; capacity must allow it. */
-static void eu_rtab_put(struct eu_rtab *t, __u32 key, __u32 val)
+static void eu_rtab_put(struct eu_rtab *t, __u32 key, __u16 val)
 {
-	__u32 i = eu_rhash(key) & t->mask;
+	__u32 i = eu_rtab_home(t, key);
 
 	while (t->slot[i].val)
-		i = (i + 1) & t->mask;
+		i = eu_rtab_next(t, i);
 	t->slot[i].key = key;
 	t->slot[i].val = val;
 	t->count++;
@@ -91,27 +115,27 @@ static void eu_rtab_put(struct eu_rtab *t, __u32 key, __u32 val)
 
 static __u64 eu_rtab_bytes(const struct eu_rtab *t)
 {
-	return t->slot ? ((__u64)t->mask + 1) * sizeof(struct eu_rslot) : 0;
+	return (__u64)t->cap * sizeof(struct eu_rslot);
 }
 
 /* Make room for one more key. 0 or -ENOMEM (the table is unchanged then). */
 static int eu_rtab_reserve(struct eu_rtab *t)
 {
-	__u32 cap = t->slot ? t->mask + 1 : 0;
-	__u32 ncap, i;
+	__u64 ncap;
+	__u32 i;
 	struct eu_rtab n;
 
-	if ((__u64)(t->count + 1) * 4 <= (__u64)cap * 3)
+	if ((__u64)(t->count + 2) * 8 <= (__u64)t->cap * 7)
 		return 0;
-	ncap = cap ? cap * 2 : 8;
-	if (ncap < cap)
+	ncap = t->cap < 16 ? 16 : (__u64)t->cap + t->cap / 2;
+	if (ncap > 0xffffffffULL)
 		return -ENOMEM;
-	n.slot = calloc(ncap, sizeof(*n.slot));
+	n.slot = calloc((size_t)ncap, sizeof(*n.slot));
 	if (!n.slot)
 		return -ENOMEM;
-	n.mask = ncap - 1;
+	n.cap = (__u32)ncap;
 	n.count = 0;
-	for (i = 0; i < cap; i++)
+	for (i = 0; i < t->cap; i++)
 		if (t->slot[i].val)
 			eu_rtab_put(&n, t->slot[i].key, t->slot[i].val);
 	free(t->slot);
@@ -124,14 +148,17 @@ static void eu_rtab_remove(struct eu_rtab *t, struct eu_rslot *s)
 	__u32 i = (__u32)(s - t->slot), j = i;
 
 	for (;;) {
-		__u32 k;
+		__u32 k, dist_k, dist_i;
 
-		j = (j + 1) & t->mask;
+		j = eu_rtab_next(t, j);
 		if (!t->slot[j].val)
 			break;
-		k = eu_rhash(t->slot[j].key) & t->mask;
-		/* move slot j back into the hole at i unless its home k lies in (i, j] */
-		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+		k = eu_rtab_home(t, t->slot[j].key);
+		/* move slot j back into the hole at i if its probe path from home k
+		 * passes through i: cyclic distance k -> j at least i -> j */
+		dist_k = j >= k ? j - k : j + t->cap - k;
+		dist_i = j >= i ? j - i : j + t->cap - i;
+		if (dist_k >= dist_i) {
 			t->slot[i] = t->slot[j];
 			i = j;
 		}
@@ -148,49 +175,65 @@ static void eu_rtab_free(struct eu_rtab *t)
 
 /* ----------------------------------------------------------- the table */
 
+/* (next hop, prefix length) -> leaf index, for the writer. */
+struct eu_lslot {
+	__u32 key;  /* nh << 6 | len */
+	__u16 idx;
+	__u16 used;
+};
+
 struct eu_lpm_ctl {
 	pthread_mutex_t lock;
 	struct eu_lpm_opts opts;
 	void *tbl24_map; /* the mapping (tbl24 is 2 MiB aligned inside it) */
 	size_t tbl24_map_len;
-	__u32 *tbl24;    /* writable views of lpm->tbl24 / lpm->tbl8 */
-	__u32 *tbl8;
+	__u16 *tbl24;    /* writable views of lpm->tbl24, tbl8, leaf */
+	__u16 *tbl8;
+	__u32 *leaf;
 	size_t tbl8_reserved; /* bytes of address space reserved for groups */
 	struct eu_rtab rt[33];
 	__u32 routes;
+	/* groups (I3) */
 	__u32 committed; /* groups with memory behind them */
-	__u32 fresh;     /* groups [fresh, committed) were never used */
-	__u32 used;      /* linked groups */
-	__u32 *free_grp; /* stack of reusable groups (capacity: committed) */
-	__u32 nfree;
-	__u32 *retired;  /* groups waiting for a grace period (capacity: committed) */
-	__u32 nretired;
+	__u32 gfresh;    /* groups [gfresh, committed) were never used */
+	__u32 gused;     /* linked groups */
+	__u32 *gfree;    /* stack of reusable groups (capacity: committed) */
+	__u32 ngfree;
+	__u32 *gretired; /* groups waiting for a grace period (capacity: committed) */
+	__u32 ngretired;
+	/* leaves (I3): index -> pair, and how many routes have that pair */
+	__u32 *leaf_nh;
+	__u8 *leaf_len;
+	__u32 *leaf_refs;
+	__u32 lfresh;    /* leaves [lfresh, EU_LPM_MAX_LEAVES) were never used */
+	__u32 lused;
+	__u32 *lfree;
+	__u32 nlfree;
+	__u32 *lretired;
+	__u32 nlretired;
+	struct eu_lslot *lhash;
 	__u64 grace_periods;
 };
 
-static inline __u32 eu_e_depth(__u32 e)
-{
-	return (e & EU_LPM_E_DEPTH_MASK) >> EU_LPM_E_DEPTH_SHIFT;
-}
-
-static inline __u32 eu_e_make(unsigned len, __u32 nh)
-{
-	return EU_LPM_E_VALID | ((__u32)len << EU_LPM_E_DEPTH_SHIFT) | nh;
-}
-
 /* The writer is the only thread that stores entries: its loads may be relaxed. */
-static inline __u32 eu_e_get(const __u32 *p)
+static inline __u16 eu_e_get(const __u16 *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
 /* I4: every entry store is a release (pairs with the lookups' acquire loads). */
-static inline void eu_e_set(__u32 *p, __u32 v)
+static inline void eu_e_set(__u16 *p, __u16 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline __u32 *eu_group(struct eu_lpm_ctl *c, __u32 g)
+/* Prefix length behind a non-EXT entry (0 for "no route", like a /0). */
+static inline unsigned eu_e_len(const struct eu_lpm_ctl *c, __u16 e)
+{
+	return c->leaf_len[e];
+}
+
+static inline __u16 *eu_group(struct eu_lpm_ctl *c, __u32 g)
 {
 	return c->tbl8 + (size_t)g * EU_LPM_GROUP_ENTRIES;
 }
@@ -208,8 +251,31 @@ EU_API void eu_lpm_opts_default(struct eu_lpm_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->size = sizeof(*o);
-	o->max_groups = EU_LPM_DEFAULT_MAX_GROUPS;
+	o->max_groups = EU_LPM_MAX_GROUPS;
 	o->reclaim_batch = EU_LPM_RECLAIM_BATCH;
+}
+
+static void eu_lpm_free_ctl(struct eu_lpm_ctl *c)
+{
+	int i;
+
+	for (i = 0; i <= 32; i++)
+		eu_rtab_free(&c->rt[i]);
+	free(c->gfree);
+	free(c->gretired);
+	free(c->leaf_nh);
+	free(c->leaf_len);
+	free(c->leaf_refs);
+	free(c->lfree);
+	free(c->lretired);
+	free(c->lhash);
+	free(c->leaf);
+	if (c->tbl8)
+		munmap(c->tbl8, c->tbl8_reserved);
+	if (c->tbl24_map)
+		munmap(c->tbl24_map, c->tbl24_map_len);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
 }
 
 EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
@@ -228,7 +294,7 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 		memcpy(&o, uo, uo->size < sizeof(o) ? uo->size : sizeof(o));
 		o.size = sizeof(o);
 		if (!o.max_groups)
-			o.max_groups = EU_LPM_DEFAULT_MAX_GROUPS;
+			o.max_groups = EU_LPM_MAX_GROUPS;
 		if (!o.reclaim_batch)
 			o.reclaim_batch = EU_LPM_RECLAIM_BATCH;
 	}
@@ -236,7 +302,7 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 		return eu_err_null(EINVAL, "eu_lpm_create: unknown flags 0x%x", o.flags);
 	if (o.max_groups > EU_LPM_MAX_GROUPS)
 		return eu_err_null(EINVAL, "eu_lpm_create: max_groups %u is more than %u (group "
-					   "indices are 24 bits)", o.max_groups, EU_LPM_MAX_GROUPS);
+					   "indices are 15 bits)", o.max_groups, EU_LPM_MAX_GROUPS);
 
 	lpm = calloc(1, sizeof(*lpm));
 	c = calloc(1, sizeof(*c));
@@ -247,17 +313,31 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 	}
 	c->opts = o;
 	pthread_mutex_init(&c->lock, NULL);
+	c->leaf = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
+	c->leaf_nh = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
+	c->leaf_len = calloc(EU_LPM_MAX_LEAVES, sizeof(__u8));
+	c->leaf_refs = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
+	c->lfree = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
+	c->lretired = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
+	c->lhash = calloc(EU_LPM_LHASH_SIZE, sizeof(struct eu_lslot));
+	if (!c->leaf || !c->leaf_nh || !c->leaf_len || !c->leaf_refs || !c->lfree ||
+	    !c->lretired || !c->lhash) {
+		eu_lpm_free_ctl(c);
+		free(lpm);
+		return eu_err_null(ENOMEM, "eu_lpm_create: out of memory");
+	}
+	c->leaf[0] = EU_LPM_MISS; /* entry 0: no route */
+	c->lfresh = 1;
 
-	/* First level: 64 MiB, 2 MiB aligned so that it can sit on huge pages. */
+	/* First level: 32 MiB, 2 MiB aligned so that it can sit on huge pages. */
 	map_len = EU_LPM_TBL24_BYTES + EU_LPM_HUGE_ALIGN;
 	m = mmap(NULL, map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED) {
 		int e = errno;
 
-		pthread_mutex_destroy(&c->lock);
-		free(c);
+		eu_lpm_free_ctl(c);
 		free(lpm);
-		return eu_err_null(e, "eu_lpm_create: cannot map the 64 MiB first level: %s",
+		return eu_err_null(e, "eu_lpm_create: cannot map the 32 MiB first level: %s",
 				   strerror(e));
 	}
 	aligned = (unsigned char *)(((size_t)m + EU_LPM_HUGE_ALIGN - 1) &
@@ -268,7 +348,7 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 		munmap(aligned + EU_LPM_TBL24_BYTES, EU_LPM_HUGE_ALIGN - (size_t)(aligned - m));
 	c->tbl24_map = aligned;
 	c->tbl24_map_len = EU_LPM_TBL24_BYTES;
-	c->tbl24 = (__u32 *)aligned;
+	c->tbl24 = (__u16 *)aligned;
 #ifdef MADV_HUGEPAGE
 	if (!(o.flags & EU_LPM_F_NO_HUGEPAGE))
 		(void)madvise(aligned, EU_LPM_TBL24_BYTES, MADV_HUGEPAGE); /* a hint only */
@@ -280,60 +360,51 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 		 -1, 0);
 	if (m == MAP_FAILED) {
 		int e = errno;
-		size_t mib = c->tbl8_reserved >> 20;
+		size_t kib = c->tbl8_reserved >> 10;
 
-		munmap(c->tbl24_map, c->tbl24_map_len);
-		pthread_mutex_destroy(&c->lock);
-		free(c);
+		eu_lpm_free_ctl(c);
 		free(lpm);
-		return eu_err_null(e, "eu_lpm_create: cannot reserve %zu MiB of address space for "
+		return eu_err_null(e, "eu_lpm_create: cannot reserve %zu KiB of address space for "
 				      "%u groups (%s): lower opts.max_groups",
-				   mib, o.max_groups, strerror(e));
+				   kib, o.max_groups, strerror(e));
 	}
-	c->tbl8 = (__u32 *)m;
+	c->tbl8 = (__u16 *)m;
 
 	lpm->tbl24 = c->tbl24;
 	lpm->tbl8 = c->tbl8;
+	lpm->leaf = c->leaf;
 	lpm->ctl = c;
 	return lpm;
 }
 
 EU_API void eu_lpm_destroy(struct eu_lpm *lpm)
 {
-	struct eu_lpm_ctl *c;
-	int i;
-
 	if (!lpm)
 		return;
-	c = lpm->ctl;
 	/* Readers that found the table before it was unpublished may finish. */
 	if (!urcu_memb_read_ongoing())
 		urcu_memb_synchronize_rcu();
-	for (i = 0; i <= 32; i++)
-		eu_rtab_free(&c->rt[i]);
-	free(c->free_grp);
-	free(c->retired);
-	munmap(c->tbl8, c->tbl8_reserved);
-	munmap(c->tbl24_map, c->tbl24_map_len);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
+	eu_lpm_free_ctl(lpm->ctl);
 	free(lpm);
 }
 
-/* -------------------------------------------------------------- groups */
+/* ------------------------------------------------------ groups and leaves */
 
-/* Wait for a grace period; retired groups become free (I3). */
+/* Wait for a grace period; retired groups and leaves become free (I3). */
 static __u32 eu_lpm_reclaim_locked(struct eu_lpm_ctl *c)
 {
-	__u32 n = c->nretired;
+	__u32 n = c->ngretired + c->nlretired;
 
 	if (!n)
 		return 0;
 	urcu_memb_synchronize_rcu();
 	c->grace_periods++;
-	memcpy(c->free_grp + c->nfree, c->retired, (size_t)n * sizeof(__u32));
-	c->nfree += n;
-	c->nretired = 0;
+	memcpy(c->gfree + c->ngfree, c->gretired, (size_t)c->ngretired * sizeof(__u32));
+	c->ngfree += c->ngretired;
+	c->ngretired = 0;
+	memcpy(c->lfree + c->nlfree, c->lretired, (size_t)c->nlretired * sizeof(__u32));
+	c->nlfree += c->nlretired;
+	c->nlretired = 0;
 	return n;
 }
 
@@ -348,14 +419,14 @@ static int eu_lpm_commit(struct eu_lpm_ctl *c)
 		add = c->opts.max_groups - c->committed;
 	ncommitted = c->committed + add;
 	/* the stacks must hold every committed group (I3: free + retired <= committed) */
-	f = realloc(c->free_grp, (size_t)ncommitted * sizeof(__u32));
+	f = realloc(c->gfree, (size_t)ncommitted * sizeof(__u32));
 	if (!f)
 		return -ENOMEM;
-	c->free_grp = f;
-	r = realloc(c->retired, (size_t)ncommitted * sizeof(__u32));
+	c->gfree = f;
+	r = realloc(c->gretired, (size_t)ncommitted * sizeof(__u32));
 	if (!r)
 		return -ENOMEM;
-	c->retired = r;
+	c->gretired = r;
 	if (mprotect(eu_group(c, c->committed), (size_t)add * EU_LPM_GROUP_BYTES,
 		     PROT_READ | PROT_WRITE) < 0)
 		return -errno;
@@ -368,14 +439,14 @@ static int eu_lpm_group_alloc(struct eu_lpm_ctl *c, __u32 *g)
 {
 	int rc;
 
-	if (!c->nfree && c->nretired >= c->opts.reclaim_batch)
+	if (!c->ngfree && c->ngretired >= c->opts.reclaim_batch)
 		eu_lpm_reclaim_locked(c);
-	if (c->nfree) {
-		*g = c->free_grp[--c->nfree];
+	if (c->ngfree) {
+		*g = c->gfree[--c->ngfree];
 		return 0;
 	}
-	if (c->fresh < c->committed) {
-		*g = c->fresh++;
+	if (c->gfresh < c->committed) {
+		*g = c->gfresh++;
 		return 0;
 	}
 	if (c->committed < c->opts.max_groups) {
@@ -383,23 +454,135 @@ static int eu_lpm_group_alloc(struct eu_lpm_ctl *c, __u32 *g)
 		if (rc < 0)
 			return eu_err(-rc, "eu_lpm_add: cannot commit memory for more groups: %s",
 				      strerror(-rc));
-		*g = c->fresh++;
+		*g = c->gfresh++;
 		return 0;
 	}
-	if (c->nretired) {
+	if (c->ngretired) {
 		eu_lpm_reclaim_locked(c);
-		*g = c->free_grp[--c->nfree];
+		*g = c->gfree[--c->ngfree];
 		return 0;
 	}
 	return eu_err(ENOSPC, "eu_lpm_add: all %u second-level groups are in use (one per /24 "
-			      "block holding a route longer than /24): raise opts.max_groups",
-		      c->opts.max_groups);
+			      "block holding a route longer than /24): raise opts.max_groups "
+			      "(at most %u)",
+		      c->opts.max_groups, EU_LPM_MAX_GROUPS);
+}
+
+static inline __u32 eu_lkey(__u32 nh, unsigned len)
+{
+	return nh << 6 | len;
+}
+
+static inline __u32 eu_lhash_home(__u32 key)
+{
+	return eu_rhash(key) & (EU_LPM_LHASH_SIZE - 1);
+}
+
+/* The leaf of (nh, len), or 0 if no route has that pair. */
+static __u32 eu_leaf_find(const struct eu_lpm_ctl *c, __u32 nh, unsigned len)
+{
+	__u32 key = eu_lkey(nh, len), i;
+
+	for (i = eu_lhash_home(key); c->lhash[i].used; i = (i + 1) & (EU_LPM_LHASH_SIZE - 1))
+		if (c->lhash[i].key == key)
+			return c->lhash[i].idx;
+	return 0;
+}
+
+static void eu_lhash_remove(struct eu_lpm_ctl *c, __u32 key)
+{
+	const __u32 mask = EU_LPM_LHASH_SIZE - 1;
+	__u32 i = eu_lhash_home(key), j;
+
+	while (c->lhash[i].key != key)
+		i = (i + 1) & mask;
+	for (j = i;;) {
+		__u32 k;
+
+		j = (j + 1) & mask;
+		if (!c->lhash[j].used)
+			break;
+		k = eu_lhash_home(c->lhash[j].key);
+		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
+			c->lhash[i] = c->lhash[j];
+			i = j;
+		}
+	}
+	c->lhash[i].used = 0;
+}
+
+/*
+ * The leaf for (nh, len): the existing one, or a new one (written before any
+ * entry can name it, I4). A new leaf has no reference yet: eu_leaf_ref() it,
+ * or give it back with eu_leaf_drop_new(). 0 or -errno.
+ */
+static int eu_leaf_take(struct eu_lpm_ctl *c, __u32 nh, unsigned len, __u32 *out)
+{
+	__u32 idx = eu_leaf_find(c, nh, len), i;
+
+	if (idx) {
+		*out = idx;
+		return 0;
+	}
+	if (!c->nlfree && c->nlretired >= c->opts.reclaim_batch)
+		eu_lpm_reclaim_locked(c);
+	if (c->nlfree) {
+		idx = c->lfree[--c->nlfree];
+	} else if (c->lfresh < EU_LPM_MAX_LEAVES) {
+		idx = c->lfresh++;
+	} else if (c->nlretired) {
+		eu_lpm_reclaim_locked(c);
+		idx = c->lfree[--c->nlfree];
+	} else {
+		return eu_err(ENOSPC, "eu_lpm_add: %u distinct (next hop, prefix length) pairs "
+				      "are in use, the most a table holds: use fewer next hop ids",
+			      EU_LPM_MAX_LEAVES - 1);
+	}
+	c->leaf_nh[idx] = nh;
+	c->leaf_len[idx] = (__u8)len;
+	c->leaf_refs[idx] = 0;
+	__atomic_store_n(&c->leaf[idx], nh, __ATOMIC_RELEASE);
+	for (i = eu_lhash_home(eu_lkey(nh, len)); c->lhash[i].used;
+	     i = (i + 1) & (EU_LPM_LHASH_SIZE - 1))
+		;
+	c->lhash[i].key = eu_lkey(nh, len);
+	c->lhash[i].idx = (__u16)idx;
+	c->lhash[i].used = 1;
+	c->lused++;
+	*out = idx;
+	return 0;
+}
+
+static void eu_leaf_ref(struct eu_lpm_ctl *c, __u32 idx)
+{
+	c->leaf_refs[idx]++;
+}
+
+/* A leaf that eu_leaf_take() just made and no entry names: straight back. */
+static void eu_leaf_drop_new(struct eu_lpm_ctl *c, __u32 idx)
+{
+	if (c->leaf_refs[idx])
+		return;
+	eu_lhash_remove(c, eu_lkey(c->leaf_nh[idx], c->leaf_len[idx]));
+	c->lfree[c->nlfree++] = idx;
+	c->lused--;
+}
+
+/* One route less has the leaf's pair; with none left it is retired (I3). Call
+ * after the entries that named it have been rewritten. */
+static void eu_leaf_unref(struct eu_lpm_ctl *c, __u32 idx)
+{
+	if (--c->leaf_refs[idx])
+		return;
+	eu_lhash_remove(c, eu_lkey(c->leaf_nh[idx], c->leaf_len[idx]));
+	c->lretired[c->nlretired++] = idx;
+	c->lused--;
 }
 
 /* ------------------------------------------------------------- updates */
 
-/* The entry of the longest route strictly shorter than len covering prefix, or 0. */
-static __u32 eu_lpm_cover(const struct eu_lpm_ctl *c, __u32 prefix, unsigned len)
+/* The leaf of the longest route strictly shorter than len covering prefix, or 0. */
+static __u16 eu_lpm_cover(const struct eu_lpm_ctl *c, __u32 prefix, unsigned len)
 {
 	unsigned l;
 
@@ -407,40 +590,38 @@ static __u32 eu_lpm_cover(const struct eu_lpm_ctl *c, __u32 prefix, unsigned len
 		const struct eu_rslot *s = eu_rtab_find(&c->rt[l], prefix & eu_ipv4_mask(l));
 
 		if (s)
-			return eu_e_make(l, s->val - 1);
+			return (__u16)(s->val & EU_LPM_E_IDX);
 	}
 	return 0;
 }
 
-/* Write e over the entries of [from, to) whose depth is <= len (or invalid). */
-static void eu_lpm_fill_le(__u32 *t, __u32 from, __u32 to, unsigned len, __u32 e)
+/* Write leaf e over the entries of [from, to) whose length is <= len (or none). */
+static void eu_lpm_fill_le(const struct eu_lpm_ctl *c, __u16 *t, __u32 from, __u32 to,
+			   unsigned len, __u16 e)
 {
 	__u32 i;
 
 	for (i = from; i < to; i++) {
-		__u32 old = eu_e_get(&t[i]);
+		__u16 old = eu_e_get(&t[i]);
 
-		if (!(old & EU_LPM_E_VALID) || eu_e_depth(old) <= len)
+		if (old != e && (!old || eu_e_len(c, old) <= len))
 			eu_e_set(&t[i], e);
 	}
 }
 
-/* Write e over the valid entries of [from, to) whose depth is exactly len. */
-static void eu_lpm_fill_eq(__u32 *t, __u32 from, __u32 to, unsigned len, __u32 e)
+/* Write leaf e over the entries of [from, to) that name leaf old. */
+static void eu_lpm_fill_eq(__u16 *t, __u32 from, __u32 to, __u16 old, __u16 e)
 {
 	__u32 i;
 
-	for (i = from; i < to; i++) {
-		__u32 old = eu_e_get(&t[i]);
-
-		if ((old & EU_LPM_E_VALID) && eu_e_depth(old) == len)
+	for (i = from; i < to; i++)
+		if (eu_e_get(&t[i]) == old)
 			eu_e_set(&t[i], e);
-	}
 }
 
-/* Install prefix/len -> e in the tables. `g` is a group taken beforehand for
- * a /25../32 whose block has none yet (else unused). Cannot fail. */
-static void eu_lpm_install(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u32 e, __u32 g)
+/* Install prefix/len -> leaf e in the tables. `g` is a group taken beforehand
+ * for a /25../32 whose block has none yet (else unused). Cannot fail. */
+static void eu_lpm_install(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u16 e, __u32 g)
 {
 	__u32 i;
 
@@ -448,22 +629,22 @@ static void eu_lpm_install(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u
 		__u32 first = prefix >> 8, last = first + (1U << (24 - len));
 
 		for (i = first; i < last; i++) {
-			__u32 old = eu_e_get(&c->tbl24[i]);
+			__u16 old = eu_e_get(&c->tbl24[i]);
 
 			if (old & EU_LPM_E_EXT)
-				eu_lpm_fill_le(eu_group(c, old & EU_LPM_E_DATA_MASK), 0,
+				eu_lpm_fill_le(c, eu_group(c, old & EU_LPM_E_IDX), 0,
 					       EU_LPM_GROUP_ENTRIES, len, e);
-			else if (!(old & EU_LPM_E_VALID) || eu_e_depth(old) <= len)
+			else if (old != e && (!old || eu_e_len(c, old) <= len))
 				eu_e_set(&c->tbl24[i], e);
 		}
 	} else {
-		__u32 *t24 = &c->tbl24[prefix >> 8];
-		__u32 old = eu_e_get(t24);
+		__u16 *t24 = &c->tbl24[prefix >> 8];
+		__u16 old = eu_e_get(t24);
 		__u32 from = prefix & 0xff, to = from + (1U << (32 - len));
-		__u32 *grp;
+		__u16 *grp;
 
 		if (old & EU_LPM_E_EXT) {
-			eu_lpm_fill_le(eu_group(c, old & EU_LPM_E_DATA_MASK), from, to, len, e);
+			eu_lpm_fill_le(c, eu_group(c, old & EU_LPM_E_IDX), from, to, len, e);
 			return;
 		}
 		/* A new group: the block's current entry everywhere, the route on its
@@ -471,13 +652,15 @@ static void eu_lpm_install(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u
 		grp = eu_group(c, g);
 		for (i = 0; i < EU_LPM_GROUP_ENTRIES; i++)
 			eu_e_set(&grp[i], (i >= from && i < to) ? e : old);
-		eu_e_set(t24, EU_LPM_E_EXT | g);
-		c->used++;
+		eu_e_set(t24, (__u16)(EU_LPM_E_EXT | g));
+		c->gused++;
 	}
 }
 
-/* Remove prefix/len (entries of depth len) from the tables, giving them `repl`. */
-static void eu_lpm_uninstall(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u32 repl)
+/* Give the entries of prefix/len (leaf old) to `repl`; unlink a group that no
+ * longer holds a route longer than /24. */
+static void eu_lpm_uninstall(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, __u16 old,
+			     __u16 repl)
 {
 	__u32 i;
 
@@ -485,35 +668,34 @@ static void eu_lpm_uninstall(struct eu_lpm_ctl *c, __u32 prefix, unsigned len, _
 		__u32 first = prefix >> 8, last = first + (1U << (24 - len));
 
 		for (i = first; i < last; i++) {
-			__u32 old = eu_e_get(&c->tbl24[i]);
+			__u16 e = eu_e_get(&c->tbl24[i]);
 
-			if (old & EU_LPM_E_EXT)
-				eu_lpm_fill_eq(eu_group(c, old & EU_LPM_E_DATA_MASK), 0,
-					       EU_LPM_GROUP_ENTRIES, len, repl);
-			else if ((old & EU_LPM_E_VALID) && eu_e_depth(old) == len)
+			if (e & EU_LPM_E_EXT)
+				eu_lpm_fill_eq(eu_group(c, e & EU_LPM_E_IDX), 0,
+					       EU_LPM_GROUP_ENTRIES, old, repl);
+			else if (e == old)
 				eu_e_set(&c->tbl24[i], repl);
 		}
 	} else {
-		__u32 *t24 = &c->tbl24[prefix >> 8];
-		__u32 ext = eu_e_get(t24);
-		__u32 g = ext & EU_LPM_E_DATA_MASK;
+		__u16 *t24 = &c->tbl24[prefix >> 8];
+		__u32 g = eu_e_get(t24) & EU_LPM_E_IDX;
 		__u32 from = prefix & 0xff, to = from + (1U << (32 - len));
-		__u32 *grp = eu_group(c, g);
+		__u16 *grp = eu_group(c, g);
 
 		/* I1: the route is longer than /24, so its block is linked to a group */
-		eu_lpm_fill_eq(grp, from, to, len, repl);
+		eu_lpm_fill_eq(grp, from, to, old, repl);
 		for (i = 0; i < EU_LPM_GROUP_ENTRIES; i++) {
-			__u32 v = eu_e_get(&grp[i]);
+			__u16 v = eu_e_get(&grp[i]);
 
-			if ((v & EU_LPM_E_VALID) && eu_e_depth(v) > 24)
+			if (v && eu_e_len(c, v) > 24)
 				return; /* the block still holds a longer route */
 		}
 		/* No route longer than /24 is left: every entry of the group now holds
 		 * the block's cover. Unlink the group; readers inside it keep reading
 		 * that same value until the grace period ends (I3). */
 		eu_e_set(t24, eu_e_get(&grp[0]));
-		c->retired[c->nretired++] = g;
-		c->used--;
+		c->gretired[c->ngretired++] = g;
+		c->gused--;
 	}
 }
 
@@ -535,8 +717,8 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 {
 	struct eu_lpm_ctl *c;
 	struct eu_rslot *s;
-	__u32 g = 0;
-	int rc;
+	__u32 g = 0, leaf, old_leaf;
+	int rc, need_group;
 
 	if (!lpm)
 		return eu_err(EINVAL, "eu_lpm_add: NULL table");
@@ -552,13 +734,19 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 	pthread_mutex_lock(&c->lock);
 	s = eu_rtab_find(&c->rt[len], prefix);
 	if (s) {
-		/* An update: the route's own entries are exactly those of depth len. */
-		if (s->val != nh + 1) {
-			s->val = nh + 1;
-			eu_lpm_install(c, prefix, len, eu_e_make(len, nh), 0);
+		/* An update: the route's own entries are exactly those of its leaf (I2). */
+		old_leaf = s->val & EU_LPM_E_IDX;
+		if (c->leaf_nh[old_leaf] != nh) {
+			rc = eu_leaf_take(c, nh, len, &leaf);
+			if (rc < 0)
+				goto out;
+			eu_leaf_ref(c, leaf);
+			s->val = (__u16)(EU_RSLOT_USED | leaf);
+			eu_lpm_install(c, prefix, len, (__u16)leaf, 0);
+			eu_leaf_unref(c, old_leaf);
 		}
-		pthread_mutex_unlock(&c->lock);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	/* Everything that can fail comes first. */
 	if (c->opts.max_routes && c->routes >= c->opts.max_routes) {
@@ -570,14 +758,21 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 		rc = eu_err(ENOMEM, "eu_lpm_add: out of memory for the route set");
 		goto out;
 	}
-	if (len > 24 && !(eu_e_get(&c->tbl24[prefix >> 8]) & EU_LPM_E_EXT)) {
+	rc = eu_leaf_take(c, nh, len, &leaf);
+	if (rc < 0)
+		goto out;
+	need_group = len > 24 && !(eu_e_get(&c->tbl24[prefix >> 8]) & EU_LPM_E_EXT);
+	if (need_group) {
 		rc = eu_lpm_group_alloc(c, &g);
-		if (rc < 0)
+		if (rc < 0) {
+			eu_leaf_drop_new(c, leaf);
 			goto out;
+		}
 	}
-	eu_rtab_put(&c->rt[len], prefix, nh + 1);
+	eu_leaf_ref(c, leaf);
+	eu_rtab_put(&c->rt[len], prefix, (__u16)(EU_RSLOT_USED | leaf));
 	c->routes++;
-	eu_lpm_install(c, prefix, len, eu_e_make(len, nh), g);
+	eu_lpm_install(c, prefix, len, (__u16)leaf, g);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&c->lock);
@@ -588,6 +783,7 @@ EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
 {
 	struct eu_lpm_ctl *c;
 	struct eu_rslot *s;
+	__u32 leaf;
 	int rc;
 
 	if (!lpm)
@@ -607,9 +803,11 @@ EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
 		pthread_mutex_unlock(&c->lock);
 		return eu_err(ENOENT, "eu_lpm_del: no route %s/%u", eu_ipv4_format(prefix, a), len);
 	}
+	leaf = s->val & EU_LPM_E_IDX;
 	eu_rtab_remove(&c->rt[len], s);
 	c->routes--;
-	eu_lpm_uninstall(c, prefix, len, eu_lpm_cover(c, prefix, len));
+	eu_lpm_uninstall(c, prefix, len, (__u16)leaf, eu_lpm_cover(c, prefix, len));
+	eu_leaf_unref(c, leaf);
 	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
@@ -630,7 +828,7 @@ EU_API int eu_lpm_get(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 *nh)
 	pthread_mutex_lock(&lpm->ctl->lock);
 	s = eu_rtab_find(&lpm->ctl->rt[len], prefix);
 	if (s)
-		*nh = s->val - 1;
+		*nh = lpm->ctl->leaf_nh[s->val & EU_LPM_E_IDX];
 	pthread_mutex_unlock(&lpm->ctl->lock);
 	return s ? 0 : -ENOENT;
 }
@@ -653,9 +851,10 @@ EU_API int eu_lpm_walk(struct eu_lpm *lpm,
 		const struct eu_rtab *t = &c->rt[l];
 		__u32 i;
 
-		for (i = 0; t->slot && i <= t->mask && !rc; i++)
+		for (i = 0; i < t->cap && !rc; i++)
 			if (t->slot[i].val)
-				rc = fn(arg, t->slot[i].key, l, t->slot[i].val - 1);
+				rc = fn(arg, t->slot[i].key, l,
+					c->leaf_nh[t->slot[i].val & EU_LPM_E_IDX]);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -672,17 +871,23 @@ static void eu_lpm_stats_locked(const struct eu_lpm_ctl *c, struct eu_lpm_stats 
 		st->routes_by_len[l] = c->rt[l].count;
 		st->bytes_routes += eu_rtab_bytes(&c->rt[l]);
 	}
-	st->groups_used = c->used;
-	st->groups_free = c->nfree;
-	st->groups_retired = c->nretired;
+	st->groups_used = c->gused;
+	st->groups_free = c->ngfree;
+	st->groups_retired = c->ngretired;
 	st->groups_committed = c->committed;
 	st->max_groups = c->opts.max_groups;
+	st->leaves_used = c->lused;
+	st->leaves_retired = c->nlretired;
 	st->grace_periods = c->grace_periods;
 	st->bytes_tbl24 = EU_LPM_TBL24_BYTES;
 	st->bytes_tbl8 = (__u64)c->committed * EU_LPM_GROUP_BYTES;
-	st->bytes_routes += (__u64)c->committed * 2 * sizeof(__u32) + sizeof(struct eu_lpm_ctl) +
-			    sizeof(struct eu_lpm);
-	st->bytes_total = st->bytes_tbl24 + st->bytes_tbl8 + st->bytes_routes;
+	st->bytes_leaf = EU_LPM_LEAF_BYTES;
+	/* group stacks, leaf bookkeeping and the (nh, len) hash */
+	st->bytes_routes += (__u64)c->committed * 2 * sizeof(__u32) +
+			    (__u64)EU_LPM_MAX_LEAVES * (4 * sizeof(__u32) + sizeof(__u8)) +
+			    (__u64)EU_LPM_LHASH_SIZE * sizeof(struct eu_lslot) +
+			    sizeof(struct eu_lpm_ctl) + sizeof(struct eu_lpm);
+	st->bytes_total = st->bytes_tbl24 + st->bytes_tbl8 + st->bytes_leaf + st->bytes_routes;
 }
 
 EU_API int eu_lpm_stats_read(struct eu_lpm *lpm, struct eu_lpm_stats *st)
@@ -692,8 +897,8 @@ EU_API int eu_lpm_stats_read(struct eu_lpm *lpm, struct eu_lpm_stats *st)
 	int rc;
 
 	if (!lpm || !st || st->size < sizeof(__u32))
-		return eu_err(EINVAL, "eu_lpm_stats_read: NULL argument or st->size not set (set it "
-				      "to sizeof(struct eu_lpm_stats))");
+		return eu_err(EINVAL, "eu_lpm_stats_read: NULL argument or st->size not set (set "
+				      "it to sizeof(struct eu_lpm_stats))");
 	rc = eu_lpm_in_reader("eu_lpm_stats_read");
 	if (rc < 0)
 		return rc;
@@ -995,7 +1200,7 @@ EU_API int eu_lpm_gen_next(struct eu_lpm_gen *g, __u32 *prefix, unsigned *len)
 				g->bylen[l] = nb;
 				g->capbylen[l] = ncap;
 			}
-			eu_rtab_put(&g->seen[l], p, 1);
+			eu_rtab_put(&g->seen[l], p, EU_RSLOT_USED);
 			g->bylen[l][g->nbylen[l]++] = p;
 			*prefix = p;
 			*len = l;

@@ -137,7 +137,7 @@ EU_API int eu_sw_init(struct eu_sw *sw, struct eu_region *r)
 		err = eu_cache_init(&sw->cache, sw->slots.nslots);
 	if (err)
 		return err;
-	sw->own = calloc(sw->slots.nslots, 1);
+	sw->own = calloc(sw->slots.nslots, sizeof(*sw->own));
 	if (!sw->own) {
 		free(sw->cache.idx);
 		sw->cache.idx = NULL;

@@ -359,7 +359,10 @@ static unsigned pkt_tx_burst(struct eu_port *p, const struct eu_frame *f, unsign
 
 static int pkt_flush(struct eu_port *p)
 {
-	return pkt_kick(p, p->priv);
+	struct eu_pkt *k = p->priv;
+
+	/* Only if the last kick left frames requested: tx_burst kicked already. */
+	return k->tx_kick ? pkt_kick(p, k) : 0;
 }
 
 static void pkt_stats(const struct eu_port *p, struct eu_port_stats *s)

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
@@ -52,7 +53,8 @@
 
 #define XDP_RING_DEFAULT 2048U
 #define XDP_HEADROOM 256U /* XDP_PACKET_HEADROOM: the kernel's, before each rx frame */
-#define XDP_BUSY_RETRIES 100 /* x 10 ms: a queue's last socket is released lazily */
+#define XDP_BUSY_RETRIES 300 /* x 10 ms: a queue's last socket is released lazily,
+				by a kernel worker that a loaded machine may run late */
 
 struct eu_xdp {
 	/* Zeroed before libxdp fills them: libxdp 1.3.1 leaves some fields
@@ -422,6 +424,16 @@ static int xdp_open(struct eu_port *p, const char *args, const struct eu_port_op
 		x->tx_free[a] = (__u64)(x->ring + a) * x->chunk;
 	x->tx_nfree = x->ring;
 
+	/* An XDP program already attached (by another port) is reused in the mode
+	   it has: ask the kernel which mode that is. */
+	{
+		struct bpf_xdp_query_opts qo;
+
+		memset(&qo, 0, sizeof(qo));
+		qo.sz = sizeof(qo);
+		if (bpf_xdp_query(ifindex, 0, &qo) == 0 && qo.attach_mode != XDP_ATTACHED_NONE)
+			skb = qo.attach_mode == XDP_ATTACHED_SKB;
+	}
 	memset(&xo, 0, sizeof(xo));
 	len = sizeof(xo);
 	if (getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &xo, &len) == 0 &&

@@ -11,6 +11,8 @@
  *   ipv4.h    IPv4 for routers: checksum, TTL update, header checks, martians
  *   lpm.h     IPv4 longest-prefix match, updated under RCU while looked up
  *   port.h    ports: AF_XDP, AF_PACKET, TAP and pcap packet I/O for switches
+ *   switch.h  the switch logic: ports <-> VR regions, classification, counters
+ *   open.h    the VR API: open a VR by name (europad:, inproc:, kdev:)
  *   error.h   eu_last_error(), eu_version()
  */
 #ifndef EUROPA_EUROPA_H
@@ -26,5 +28,7 @@
 #include <europa/ipv4.h>
 #include <europa/lpm.h>
 #include <europa/port.h>
+#include <europa/switch.h>
+#include <europa/open.h>
 
 #endif /* EUROPA_EUROPA_H */

@@ -44,6 +44,12 @@ extern "C" {
 #define EU_API __attribute__((visibility("default")))
 #endif
 
+/*
+ * The fast path is always inlined: at -O2 GCC otherwise calls the burst
+ * functions out of line, which costs more than the work at small bursts.
+ */
+#define EU_INLINE static inline __attribute__((always_inline))
+
 #define eu_likely(x) __builtin_expect(!!(x), 1)
 #define eu_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -85,13 +91,25 @@ EU_API int eu_ring_init_mem(void *mem, __u32 size, __u32 flags);
 EU_API int eu_ring_view_init(struct eu_ring *r, void *mem, __u32 size, __u32 flags,
 			     int as_producer, struct eu_side_stats *stats);
 
-static inline void eu_stat_add(__u64 *c, __u64 n)
+EU_INLINE void eu_stat_add(__u64 *c, __u64 n)
 {
 	/* one writer: a relaxed load and store, no locked instruction */
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
 }
 
-static inline __u32 *eu_ring_entry(struct eu_ring *r, __u32 pos)
+/*
+ * Copy n indices with a plain loop, inlined: at the bursts rings carry, a
+ * memcpy call through the PLT costs more than the copy itself.
+ */
+EU_INLINE void eu_idx_copy(__u32 *dst, const __u32 *src, __u32 n)
+{
+	__u32 i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+EU_INLINE __u32 *eu_ring_entry(struct eu_ring *r, __u32 pos)
 {
 	return &r->entries[pos & r->mask];
 }
@@ -103,7 +121,7 @@ static inline __u32 *eu_ring_entry(struct eu_ring *r, __u32 pos)
  * them. Reads cons (acquire, pairs with eu_ring_release()) only when the
  * cached value is not enough.
  */
-static inline __u32 eu_ring_prod_free(struct eu_ring *r, __u32 want)
+EU_INLINE __u32 eu_ring_prod_free(struct eu_ring *r, __u32 want)
 {
 	__u32 free_entries = r->cached - r->local;
 
@@ -117,7 +135,7 @@ static inline __u32 eu_ring_prod_free(struct eu_ring *r, __u32 want)
  * Reserve up to n entries at *pos (SP). Returns how many (0 when full). The
  * caller writes them with eu_ring_entry() and publishes with eu_ring_submit().
  */
-static inline __u32 eu_ring_reserve(struct eu_ring *r, __u32 n, __u32 *pos)
+EU_INLINE __u32 eu_ring_reserve(struct eu_ring *r, __u32 n, __u32 *pos)
 {
 	__u32 free_entries = eu_ring_prod_free(r, n);
 
@@ -135,28 +153,29 @@ static inline __u32 eu_ring_reserve(struct eu_ring *r, __u32 n, __u32 *pos)
  * consumer's acquire in eu_ring_peek() sees every entry and every slot
  * write made before this call.
  */
-static inline void eu_ring_submit(struct eu_ring *r, __u32 n)
+EU_INLINE void eu_ring_submit(struct eu_ring *r, __u32 n)
 {
-	__u32 p = __atomic_load_n(r->prod, __ATOMIC_RELAXED) + n;
+	__u32 p;
 
+	if (!n) /* no store: an idle producer must not pull the line from the consumer */
+		return;
+	p = __atomic_load_n(r->prod, __ATOMIC_RELAXED) + n;
 	__atomic_store_n(r->prod, p, __ATOMIC_RELEASE);
-	if (n) {
-		eu_stat_add(&r->stats->pkts, n);
-		eu_stat_add(&r->stats->bursts, 1);
-	}
+	eu_stat_add(&r->stats->pkts, n);
+	eu_stat_add(&r->stats->bursts, 1);
 }
 
 /*
  * Give back the n most recently reserved, not yet submitted, entries (SP):
  * for a producer that reserved more than it could fill.
  */
-static inline void eu_ring_cancel(struct eu_ring *r, __u32 n)
+EU_INLINE void eu_ring_cancel(struct eu_ring *r, __u32 n)
 {
 	r->local -= n;
 }
 
 /* Copy n indices in, reserve and submit (SP). Returns how many went in. */
-static inline __u32 eu_ring_enqueue_burst(struct eu_ring *r, const __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_ring_enqueue_burst(struct eu_ring *r, const __u32 *idx, __u32 n)
 {
 	__u32 pos, first, i;
 
@@ -166,10 +185,10 @@ static inline __u32 eu_ring_enqueue_burst(struct eu_ring *r, const __u32 *idx, _
 	i = pos & r->mask;
 	first = r->size - i;
 	if (eu_likely(n <= first)) {
-		__builtin_memcpy(&r->entries[i], idx, n * sizeof(*idx));
+		eu_idx_copy(&r->entries[i], idx, n);
 	} else {
-		__builtin_memcpy(&r->entries[i], idx, first * sizeof(*idx));
-		__builtin_memcpy(&r->entries[0], idx + first, (n - first) * sizeof(*idx));
+		eu_idx_copy(&r->entries[i], idx, first);
+		eu_idx_copy(&r->entries[0], idx + first, n - first);
 	}
 	eu_ring_submit(r, n);
 	return n;
@@ -181,7 +200,7 @@ static inline __u32 eu_ring_enqueue_burst(struct eu_ring *r, const __u32 *idx, _
  * be written with eu_ring_put_mp(), in any order. Each producer thread uses
  * its own view. Returns how many were reserved.
  */
-static inline __u32 eu_ring_reserve_mp(struct eu_ring *r, __u32 n, __u32 *pos)
+EU_INLINE __u32 eu_ring_reserve_mp(struct eu_ring *r, __u32 n, __u32 *pos)
 {
 	__u32 head = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
 	__u32 m;
@@ -219,7 +238,7 @@ static inline __u32 eu_ring_reserve_mp(struct eu_ring *r, __u32 n, __u32 *pos)
 }
 
 /* Write one reserved MP entry. Release: pairs with eu_ring_peek_mp(). */
-static inline void eu_ring_put_mp(struct eu_ring *r, __u32 pos, __u32 idx)
+EU_INLINE void eu_ring_put_mp(struct eu_ring *r, __u32 pos, __u32 idx)
 {
 	__atomic_store_n(eu_ring_entry(r, pos), idx, __ATOMIC_RELEASE);
 }
@@ -230,7 +249,7 @@ static inline void eu_ring_put_mp(struct eu_ring *r, __u32 pos, __u32 idx)
  * Entries the consumer may peek, at least `want` if there are. Reads prod
  * (acquire, pairs with eu_ring_submit()) only when the cache is not enough.
  */
-static inline __u32 eu_ring_cons_avail(struct eu_ring *r, __u32 want)
+EU_INLINE __u32 eu_ring_cons_avail(struct eu_ring *r, __u32 want)
 {
 	__u32 avail = r->cached - r->local;
 
@@ -244,7 +263,7 @@ static inline __u32 eu_ring_cons_avail(struct eu_ring *r, __u32 want)
  * Peek up to n published entries at *pos (SP ring). Returns how many (0 when
  * empty). Read them with eu_ring_entry(), then eu_ring_release().
  */
-static inline __u32 eu_ring_peek(struct eu_ring *r, __u32 n, __u32 *pos)
+EU_INLINE __u32 eu_ring_peek(struct eu_ring *r, __u32 n, __u32 *pos)
 {
 	__u32 avail = eu_ring_cons_avail(r, n);
 
@@ -263,19 +282,20 @@ static inline __u32 eu_ring_peek(struct eu_ring *r, __u32 n, __u32 *pos)
  * with the acquire in eu_ring_prod_free(); our reads of the entries happen
  * before the producer may overwrite them.
  */
-static inline void eu_ring_release(struct eu_ring *r, __u32 n)
+EU_INLINE void eu_ring_release(struct eu_ring *r, __u32 n)
 {
-	__u32 c = __atomic_load_n(r->cons, __ATOMIC_RELAXED) + n;
+	__u32 c;
 
+	if (!n) /* no store: an idle consumer must not pull the line from the producer */
+		return;
+	c = __atomic_load_n(r->cons, __ATOMIC_RELAXED) + n;
 	__atomic_store_n(r->cons, c, __ATOMIC_RELEASE);
-	if (n) {
-		eu_stat_add(&r->stats->pkts, n);
-		eu_stat_add(&r->stats->bursts, 1);
-	}
+	eu_stat_add(&r->stats->pkts, n);
+	eu_stat_add(&r->stats->bursts, 1);
 }
 
 /* Peek, copy out and release up to n indices (SP ring). Returns how many. */
-static inline __u32 eu_ring_dequeue_burst(struct eu_ring *r, __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_ring_dequeue_burst(struct eu_ring *r, __u32 *idx, __u32 n)
 {
 	__u32 pos, first, i;
 
@@ -285,10 +305,10 @@ static inline __u32 eu_ring_dequeue_burst(struct eu_ring *r, __u32 *idx, __u32 n
 	i = pos & r->mask;
 	first = r->size - i;
 	if (eu_likely(n <= first)) {
-		__builtin_memcpy(idx, &r->entries[i], n * sizeof(*idx));
+		eu_idx_copy(idx, &r->entries[i], n);
 	} else {
-		__builtin_memcpy(idx, &r->entries[i], first * sizeof(*idx));
-		__builtin_memcpy(idx + first, &r->entries[0], (n - first) * sizeof(*idx));
+		eu_idx_copy(idx, &r->entries[i], first);
+		eu_idx_copy(idx + first, &r->entries[0], n - first);
 	}
 	eu_ring_release(r, n);
 	return n;
@@ -300,7 +320,7 @@ static inline __u32 eu_ring_dequeue_burst(struct eu_ring *r, __u32 *idx, __u32 n
  * The caller checks slot states (eu_slot_dequeue_ordered() in slot.h does
  * both), then calls eu_ring_release_mp() for the ones it took.
  */
-static inline __u32 eu_ring_peek_mp(struct eu_ring *r, __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_ring_peek_mp(struct eu_ring *r, __u32 *idx, __u32 n)
 {
 	__u32 avail = eu_ring_cons_avail(r, n);
 	__u32 i;
@@ -324,7 +344,7 @@ static inline __u32 eu_ring_peek_mp(struct eu_ring *r, __u32 *idx, __u32 n)
  * eu_ring_peek_mp()): reset them to EU_IDX_NONE, then release-store cons
  * (pairs with the acquire of cons in eu_ring_reserve_mp()).
  */
-static inline void eu_ring_release_mp(struct eu_ring *r, __u32 n)
+EU_INLINE void eu_ring_release_mp(struct eu_ring *r, __u32 n)
 {
 	__u32 i;
 
@@ -338,7 +358,7 @@ static inline void eu_ring_release_mp(struct eu_ring *r, __u32 n)
  * Entries in the ring now: a snapshot, exact only when both sides are idle.
  * cons is read first, so the result never wraps below zero while they run.
  */
-static inline __u32 eu_ring_count(const struct eu_ring *r)
+EU_INLINE __u32 eu_ring_count(const struct eu_ring *r)
 {
 	__u32 c = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
 

@@ -43,45 +43,45 @@ struct eu_slots {
 #define EU_ESIDE EPERM   /* this side does not own `from` */
 #define EU_ESTATE ESTALE /* slot is not in state `from` */
 
-static inline __u32 eu_state_of(__u32 word)
+EU_INLINE __u32 eu_state_of(__u32 word)
 {
 	return word & EU_STATE_MASK;
 }
 
-static inline __u32 eu_state_gen(__u32 word)
+EU_INLINE __u32 eu_state_gen(__u32 word)
 {
 	return word >> EU_STATE_GEN_SHIFT;
 }
 
 /* The next word: generation + 1, state `to`. */
-static inline __u32 eu_state_next(__u32 word, __u32 to)
+EU_INLINE __u32 eu_state_next(__u32 word, __u32 to)
 {
 	return ((word & ~EU_STATE_MASK) + EU_STATE_GEN_ONE) | to;
 }
 
 /* State word of slot idx (acquire: pairs with the owner's release store). */
-static inline __u32 eu_slot_word(const struct eu_slots *s, __u32 idx)
+EU_INLINE __u32 eu_slot_word(const struct eu_slots *s, __u32 idx)
 {
 	return __atomic_load_n(&s->state[idx], __ATOMIC_ACQUIRE);
 }
 
-static inline struct eu_desc *eu_slot_desc(const struct eu_slots *s, __u32 idx)
+EU_INLINE struct eu_desc *eu_slot_desc(const struct eu_slots *s, __u32 idx)
 {
 	return &s->desc[idx];
 }
 
 /* Start of slot idx's buffer. The frame is at + desc->off. */
-static inline unsigned char *eu_slot_buf(const struct eu_slots *s, __u32 idx)
+EU_INLINE unsigned char *eu_slot_buf(const struct eu_slots *s, __u32 idx)
 {
 	return s->bufs + (__u64)idx * s->slot_size;
 }
 
-static inline void *eu_slot_data(const struct eu_slots *s, __u32 idx)
+EU_INLINE void *eu_slot_data(const struct eu_slots *s, __u32 idx)
 {
 	return eu_slot_buf(s, idx) + s->desc[idx].off;
 }
 
-static inline int eu_slot_refuse(struct eu_slots *s, int err)
+EU_INLINE int eu_slot_refuse(struct eu_slots *s, int err)
 {
 	eu_stat_add(&s->stats->refused, 1);
 	return -err;
@@ -93,7 +93,7 @@ static inline int eu_slot_refuse(struct eu_slots *s, int err)
  * Thread-safety: the caller must be the one thread acting for its side on
  * this slot (slot ownership is per side, not per thread).
  */
-static inline int eu_slot_move(struct eu_slots *s, __u32 idx, __u32 from, __u32 to)
+EU_INLINE int eu_slot_move(struct eu_slots *s, __u32 idx, __u32 from, __u32 to)
 {
 	__u32 w;
 
@@ -116,7 +116,7 @@ static inline int eu_slot_move(struct eu_slots *s, __u32 idx, __u32 from, __u32 
  * Move n slots from `from` to `to`, in order, stopping at the first refusal.
  * Returns how many moved; idx[ret] (if ret < n) is the one refused.
  */
-static inline __u32 eu_slot_move_burst(struct eu_slots *s, const __u32 *idx, __u32 n,
+EU_INLINE __u32 eu_slot_move_burst(struct eu_slots *s, const __u32 *idx, __u32 n,
 				       __u32 from, __u32 to)
 {
 	__u32 i;
@@ -153,7 +153,7 @@ static inline __u32 eu_slot_move_burst(struct eu_slots *s, const __u32 *idx, __u
  * that may be hostile (the other side's ring): one bad entry does not stall
  * the rest. Returns how many moved.
  */
-static inline __u32 eu_slot_move_filter(struct eu_slots *s, __u32 *idx, __u32 n, __u32 from,
+EU_INLINE __u32 eu_slot_move_filter(struct eu_slots *s, __u32 *idx, __u32 n, __u32 from,
 					__u32 to)
 {
 	__u32 i, m = 0;
@@ -194,7 +194,7 @@ static inline __u32 eu_slot_move_filter(struct eu_slots *s, __u32 *idx, __u32 n,
  * `ready` does hold the ring up: its position belongs to a producer that has
  * not finished, and consuming past it would break the ring's order. Returns how many indices were stored in idx[].
  */
-static inline __u32 eu_slot_dequeue_ordered(struct eu_ring *r, struct eu_slots *s, __u32 *idx,
+EU_INLINE __u32 eu_slot_dequeue_ordered(struct eu_ring *r, struct eu_slots *s, __u32 *idx,
 					    __u32 n, __u32 ready, __u32 to)
 {
 	__u32 seen = eu_ring_peek_mp(r, idx, n);

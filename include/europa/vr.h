@@ -64,23 +64,23 @@ struct eu_vr {
 EU_API int eu_vr_init(struct eu_vr *vr, struct eu_region *r);
 EU_API void eu_vr_fini(struct eu_vr *vr);
 
-static inline struct eu_desc *eu_vr_desc(const struct eu_vr *vr, __u32 idx)
+EU_INLINE struct eu_desc *eu_vr_desc(const struct eu_vr *vr, __u32 idx)
 {
 	return eu_slot_desc(&vr->slots, idx);
 }
 
-static inline void *eu_vr_data(const struct eu_vr *vr, __u32 idx)
+EU_INLINE void *eu_vr_data(const struct eu_vr *vr, __u32 idx)
 {
 	return eu_slot_data(&vr->slots, idx);
 }
 
-static inline __u32 eu_vr_slot_size(const struct eu_vr *vr)
+EU_INLINE __u32 eu_vr_slot_size(const struct eu_vr *vr)
 {
 	return vr->slots.slot_size;
 }
 
 /* Give `n` cached free slots to the switch through the fill ring. */
-static inline __u32 eu_vr_fill(struct eu_vr *vr, __u32 n)
+EU_INLINE __u32 eu_vr_fill(struct eu_vr *vr, __u32 n)
 {
 	struct eu_cache *c = &vr->cache;
 	__u32 pos, i;
@@ -102,7 +102,7 @@ static inline __u32 eu_vr_fill(struct eu_vr *vr, __u32 n)
 }
 
 /* Take free slots the switch returned on the comp ring into our cache. */
-static inline __u32 eu_vr_reap(struct eu_vr *vr)
+EU_INLINE __u32 eu_vr_reap(struct eu_vr *vr)
 {
 	struct eu_cache *c = &vr->cache;
 	__u32 n = eu_ring_dequeue_burst(&vr->comp, c->idx + c->count, c->cap - c->count);
@@ -120,7 +120,7 @@ static inline __u32 eu_vr_reap(struct eu_vr *vr)
  * Receive up to n frames: their indices go to idx[], each slot now VR_BUSY
  * and ours to process in place (eu_vr_data(), eu_vr_desc()). Returns how many.
  */
-static inline __u32 eu_vr_rx_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_vr_rx_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
 {
 	if (vr->rx_mp)
 		return eu_slot_dequeue_ordered(&vr->rx, &vr->slots, idx, n, EU_SLOT_RX,
@@ -139,7 +139,7 @@ static inline __u32 eu_vr_rx_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
  * at the first slot that is not ours or when the ring is full; idx[ret..n)
  * stay ours. Wakes the switch if it sleeps. Returns how many went.
  */
-static inline __u32 eu_vr_tx_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_vr_tx_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
 {
 	__u32 pos, i;
 
@@ -158,7 +158,7 @@ static inline __u32 eu_vr_tx_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
  * Allocate up to n free slots (VR_BUSY, desc reset to the headroom, length
  * 0), for frames the VR makes itself. Returns how many.
  */
-static inline __u32 eu_vr_alloc_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_vr_alloc_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
 {
 	struct eu_cache *c = &vr->cache;
 	__u32 i;
@@ -184,7 +184,7 @@ static inline __u32 eu_vr_alloc_burst(struct eu_vr *vr, __u32 *idx, __u32 n)
  * the cache goes back to the switch on the fill ring. Returns how many were
  * freed (short only for slots that were not VR_BUSY: refused and counted).
  */
-static inline __u32 eu_vr_free_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_vr_free_burst(struct eu_vr *vr, const __u32 *idx, __u32 n)
 {
 	struct eu_cache *c = &vr->cache;
 	__u32 i, m = 0;
@@ -246,7 +246,9 @@ struct eu_sw {
 	int rx_efd;
 	__u32 rx_mp;
 	struct eu_cache cache;
-	__u8 *own;           /* enum eu_sw_own per slot: private, authoritative */
+	__u16 *own;          /* enum eu_sw_own per slot: private, authoritative (16-bit:
+				char stores may alias anything and would make the
+				compiler reload this struct after each one) */
 	__u64 bad[EU_BAD_COUNT]; /* private counters: the VR cannot reset them */
 };
 
@@ -264,18 +266,18 @@ EU_API void eu_sw_fini(struct eu_sw *sw);
  */
 EU_API int eu_sw_reclaim(struct eu_sw *sw);
 
-static inline struct eu_desc *eu_sw_desc(const struct eu_sw *sw, __u32 idx)
+EU_INLINE struct eu_desc *eu_sw_desc(const struct eu_sw *sw, __u32 idx)
 {
 	return eu_slot_desc(&sw->slots, idx);
 }
 
-static inline unsigned char *eu_sw_buf(const struct eu_sw *sw, __u32 idx)
+EU_INLINE unsigned char *eu_sw_buf(const struct eu_sw *sw, __u32 idx)
 {
 	return eu_slot_buf(&sw->slots, idx);
 }
 
 /* Write the state word of a slot we hold (no check of the shared value). */
-static inline void eu_sw_set(struct eu_sw *sw, __u32 idx, __u32 to)
+EU_INLINE void eu_sw_set(struct eu_sw *sw, __u32 idx, __u32 to)
 {
 	__u32 w = __atomic_load_n(&sw->slots.state[idx], __ATOMIC_RELAXED);
 
@@ -288,7 +290,7 @@ static inline void eu_sw_set(struct eu_sw *sw, __u32 idx, __u32 to)
  * and the state word (acquire: pairs with the VR's release). Returns 0, or
  * counts the refusal (bad[], the ring's and the slots' refused) and returns -1.
  */
-static inline int eu_sw_refuse(struct eu_sw *sw, struct eu_ring *ring, int why, int err)
+EU_INLINE int eu_sw_refuse(struct eu_sw *sw, struct eu_ring *ring, int why, int err)
 {
 	sw->bad[why]++;
 	eu_stat_add(&ring->stats->refused, 1);
@@ -296,8 +298,8 @@ static inline int eu_sw_refuse(struct eu_sw *sw, struct eu_ring *ring, int why, 
 	return -1;
 }
 
-static inline int eu_sw_take(struct eu_sw *sw, struct eu_ring *ring, __u32 k, __u32 from,
-			     __u32 to, __u8 own)
+EU_INLINE int eu_sw_take(struct eu_sw *sw, struct eu_ring *ring, __u32 k, __u32 from,
+			     __u32 to, __u16 own)
 {
 	__u32 w;
 
@@ -314,7 +316,7 @@ static inline int eu_sw_take(struct eu_sw *sw, struct eu_ring *ring, __u32 k, __
 }
 
 /* Take free slots the VR gave on the fill ring (checked) into our cache. */
-static inline __u32 eu_sw_take_fill(struct eu_sw *sw)
+EU_INLINE __u32 eu_sw_take_fill(struct eu_sw *sw)
 {
 	struct eu_cache *c = &sw->cache;
 	__u32 n = eu_ring_dequeue_burst(&sw->fill, c->idx + c->count, c->cap - c->count);
@@ -333,7 +335,7 @@ static inline __u32 eu_sw_take_fill(struct eu_sw *sw)
 }
 
 /* Give n cached free slots to the VR on the comp ring. */
-static inline __u32 eu_sw_give(struct eu_sw *sw, __u32 n)
+EU_INLINE __u32 eu_sw_give(struct eu_sw *sw, __u32 n)
 {
 	struct eu_cache *c = &sw->cache;
 	__u32 pos, i;
@@ -359,7 +361,7 @@ static inline __u32 eu_sw_give(struct eu_sw *sw, __u32 n)
  * at eu_sw_buf() + desc->off (set to the headroom here), set desc->len and
  * ->port, then eu_sw_rx_publish(). Returns how many.
  */
-static inline __u32 eu_sw_rx_alloc(struct eu_sw *sw, __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_sw_rx_alloc(struct eu_sw *sw, __u32 *idx, __u32 n)
 {
 	struct eu_cache *c = &sw->cache;
 	__u32 i;
@@ -389,7 +391,7 @@ static inline __u32 eu_sw_rx_alloc(struct eu_sw *sw, __u32 *idx, __u32 n)
  * (a caller bug, counted) or when the ring is full; idx[ret..n) stay ours:
  * free them with eu_sw_free_burst() and count the drop. Returns how many went.
  */
-static inline __u32 eu_sw_rx_publish(struct eu_sw *sw, const __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_sw_rx_publish(struct eu_sw *sw, const __u32 *idx, __u32 n)
 {
 	__u32 pos, i, ok = 0;
 
@@ -428,7 +430,7 @@ static inline __u32 eu_sw_rx_publish(struct eu_sw *sw, const __u32 *idx, __u32 n
  * bad[EU_BAD_TX_LEN]). The good ones are ours (SW_BUSY), described in
  * pkts[]; send them, then eu_sw_free_burst(). Returns how many.
  */
-static inline __u32 eu_sw_tx_burst(struct eu_sw *sw, struct eu_txpkt *pkts, __u32 n)
+EU_INLINE __u32 eu_sw_tx_burst(struct eu_sw *sw, struct eu_txpkt *pkts, __u32 n)
 {
 	__u32 idx[256];
 	__u32 i, m = 0;
@@ -470,7 +472,7 @@ static inline __u32 eu_sw_tx_burst(struct eu_sw *sw, struct eu_txpkt *pkts, __u3
  * mark half the cache goes to the VR on the comp ring. An index we do not
  * hold busy is refused and counted. Returns how many were freed.
  */
-static inline __u32 eu_sw_free_burst(struct eu_sw *sw, const __u32 *idx, __u32 n)
+EU_INLINE __u32 eu_sw_free_burst(struct eu_sw *sw, const __u32 *idx, __u32 n)
 {
 	struct eu_cache *c = &sw->cache;
 	__u32 i, m = 0;

@@ -65,7 +65,7 @@ EU_API int eu_poller_init(struct eu_poller *p, struct eu_region *r, int ring,
 EU_API int eu_poller_idle(struct eu_poller *p, struct eu_ring *view, int timeout_ms);
 
 /* Call after a poll found work: the next idle period starts with spinning. */
-static inline void eu_poller_busy(struct eu_poller *p)
+EU_INLINE void eu_poller_busy(struct eu_poller *p)
 {
 	p->idle = 0;
 }
@@ -83,7 +83,7 @@ EU_API void eu_poller_disarm(struct eu_poller *p);
  * Producer side, after publishing: does the consumer sleep? One seq_cst
  * fence (pairs with the fence in the consumer's arming) and one load.
  */
-static inline __u32 eu_wake_needed(struct eu_wake *w)
+EU_INLINE __u32 eu_wake_needed(struct eu_wake *w)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return __atomic_load_n(&w->need_wakeup, __ATOMIC_RELAXED);
@@ -98,7 +98,7 @@ static inline __u32 eu_wake_needed(struct eu_wake *w)
 EU_API int eu_wake_signal(struct eu_wake *w, int efd);
 
 /* Producer side: wake the ring's consumer if, and only if, it sleeps. */
-static inline int eu_kick(struct eu_wake *w, int efd)
+EU_INLINE int eu_kick(struct eu_wake *w, int efd)
 {
 	return eu_wake_needed(w) ? eu_wake_signal(w, efd) : 0;
 }

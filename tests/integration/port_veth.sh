@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/port_veth.sh - live traffic through each port driver.
 #
-# Two network namespaces joined by a veth pair (A:va <-> B:vb), and a TAP device in A. For each driver and direction, port_xfer sends N numbered 64-byte UDP
+# Two network namespaces joined by a veth pair (A:va <-> B:vb) and a two-queue veth pair, and
+# a TAP device in A. For each driver and direction, port_xfer sends N numbered 64-byte UDP
 # frames (198.18.0.1 -> 198.19.0.1) from one eu_port to another and checks that every one
 # arrives once, in order, intact, and that the ports' counters agree with what was seen;
 # the sending veth's kernel tx counter must have moved by exactly N. Then error messages,
@@ -53,6 +54,12 @@ for ns in "$A" "$B"; do
     ip -n "$ns" link set lo up
 done
 ip link add "$VA" netns "$A" type veth peer name "$VB" netns "$B" || skip "no veth support"
+# A second pair with two queues each way, for an AF_XDP socket on queue 1. (Only there:
+# an xdp port sees its own queue's frames, and other senders spread over the queues.)
+ip link add "${VA}q" netns "$A" numtxqueues 2 numrxqueues 2 type veth \
+    peer name "${VB}q" netns "$B" numtxqueues 2 numrxqueues 2 || skip "no multi-queue veth"
+ip -n "$A" link set "${VA}q" up
+ip -n "$B" link set "${VB}q" up
 ip -n "$A" link set "$VA" up
 ip -n "$B" link set "$VB" up
 ip -n "$A" tuntap add dev "$TAP" mode tap || skip "no TAP support (modprobe tun)"
@@ -108,6 +115,9 @@ xfer "xdp->xdp vlan" "$B" "xdp:$VB" "$VB" "$A" "xdp:$VA" --vlan 7
 xfer "packet->xdp,skb" "$B" "packet:$VB" "$VB" "$A" "xdp:$VA,skb"
 xfer "xdp,skb->packet" "$A" "xdp:$VA,skb" "$VA" "$B" "packet:$VB"
 xfer "xdp@0 big frames" "$B" "xdp:$VB@0" "$VB" "$A" "xdp:$VA@0" --size 1514
+# Queue 1: an AF_XDP socket sends on its own queue, so queue 1 of one end reaches queue 1
+# of the other.
+xfer "xdp@1->xdp@1" "$B" "xdp:${VB}q@1" "${VB}q" "$A" "xdp:${VA}q@1"
 # Rings of 16 with bursts of 256: every burst runs into full rings (window = ring).
 xfer "xdp->xdp ring 16" "$B" "xdp:$VB" "$VB" "$A" "xdp:$VA" --ring 16 --burst 256 --window 16
 xfer "packet->packet ring 16" "$B" "packet:$VB" "$VB" "$A" "packet:$VA" --ring 16 --burst 256 --window 16
@@ -117,7 +127,7 @@ xfer "packet->tap" "$A" "packet:$TAP" "$TAP" "$A" "tap:$TAP"
 
 echo
 echo "== XDP programs are gone after close"
-for ns_if in "$A:$VA" "$B:$VB"; do
+for ns_if in "$A:$VA" "$B:$VB" "$A:${VA}q" "$B:${VB}q"; do
     if [[ $(ip -n "${ns_if%%:*}" link show "${ns_if#*:}") == *prog/xdp* ]]; then
         fail "xdp detach" "an XDP program is still attached to ${ns_if#*:}"
         ip -n "${ns_if%%:*}" link show "${ns_if#*:}"
@@ -139,6 +149,10 @@ expect_open() { # <label> <ns> <name> [--expect-fail TEXT | --flags F]
     fi
 }
 expect_open "tap create" "$A" "tap:$TAP2"
+for ((i = 0; i < 20; i++)); do # the kernel unregisters it on close; allow it 2 s
+    ip -n "$A" link show "$TAP2" >/dev/null 2>&1 || break
+    sleep 0.1
+done
 if ip -n "$A" link show "$TAP2" >/dev/null 2>&1; then
     fail "tap create" "$TAP2 is still there after close (a created TAP goes with its port)"
 fi

@@ -46,7 +46,7 @@
 #define ST_SANITIZER ""
 #endif
 
-/* Divide a default count by this in a sanitizer build. */
+/* The default count for this build: plain, ASan+UBSan, or TSan. */
 static inline uint64_t st_scale(uint64_t plain, uint64_t asan, uint64_t tsan)
 {
 	if (strcmp(ST_SANITIZER, "tsan") == 0)
@@ -107,7 +107,7 @@ static inline void st_idle(uint32_t *streak)
 
 static inline void st_sleep_us(uint32_t us)
 {
-	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000L };
+	struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;

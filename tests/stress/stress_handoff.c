@@ -21,16 +21,34 @@
  *
  * Modes:
  *   --procs    fork: the parent is the switch on the region it created, the
- *              child the VR on the same memfd attached by fd (eu_region_attach_fd);
- *              the child reports by exit status and a shared control block.
+ *              child the VR on the same memfd attached by fd
+ *              (eu_region_attach_fd); the child reports by exit status and a
+ *              shared control block, and dies with its parent.
  *   --threads  two threads on one region handle (for TSan).
- * Options: --count N, --burst B (1..256), --random-burst (bursts vary 1..B on
- * both sides), --wait (adaptive waiting with eu_poller on both sides; each side
- * pauses at random so the other sleeps on the futex; a lost wake-up fails the
- * test instead of hanging it), --rx-mp (the rx ring is an ordered
- * multi-producer ring, consumed with eu_slot_dequeue_ordered), --pin (switch on
- * the first allowed CPU, VR on the second), --seconds S (fail past this),
- * --nslots N, --start P (initial ring counters), --seed X.
+ * Options:
+ *   --count N      indices to move (defaults: see default_count())
+ *   --burst B      1..256; --random-burst varies every burst in 1..B on both
+ *                  sides (the VR also transmits in random chunks)
+ *   --ring-size R  rings smaller than the pool: every ring fills up, and
+ *                  eu_sw_rx_publish() and eu_vr_tx_burst() return short
+ *   --rx-mp        the rx ring is an ordered multi-producer ring
+ *                  (eu_ring_reserve_mp() / eu_slot_dequeue_ordered())
+ *   --wait         adaptive waiting: both sides sleep with eu_poller (futex).
+ *                  The switch alternates streaming with ping-pong phases (one
+ *                  burst, then wait for its return) and both sides delay at
+ *                  random, so publishes land right when the peer decides to
+ *                  sleep; rare long pauses make the peer sleep for sure. A
+ *                  sleeper that times out (2 s) while its ring holds entries
+ *                  published over 1 s ago reports a lost wake-up: a failure,
+ *                  not a hang.
+ *   --pin          switch on the first allowed CPU, VR on the second. Off in
+ *                  the CTest runs: on a shared, loaded machine pinned pollers
+ *                  cannot leave a busy CPU and run several times slower.
+ *   --seconds S    fail past S seconds (default 600); --stall S: fail after S
+ *                  seconds without progress (default 30), with a census of
+ *                  the slots; --nslots N; --start P (initial ring counters);
+ *                  --seed X (printed; it fixes the random choices, not the
+ *                  timing).
  *
  * At the end: eu_region_audit() must find every slot free and the rings
  * consistent, and the region stats must agree with the count exactly.
@@ -41,6 +59,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #define K_RX 0x5a17c0de9e3779b9ULL
@@ -68,13 +87,13 @@ struct cfg {
 /* Shared by the switch and the VR: a MAP_SHARED page, so it works across fork. */
 struct hctl {
 	struct st_ctl st;
-	int vr_ready; /* the VR is attached and polling */
-	int sw_done;  /* the switch has every return back and gives no more slots */
-	int vr_done;  /* the VR reaped the comp ring and will not touch the region */
-	uint64_t deadline_ns;  /* CLOCK_MONOTONIC: both sides fail past it */
-	uint64_t last_pub_ns;  /* switch: time of its last rx publish (--wait) */
-	uint64_t last_tx_ns;   /* VR: time of its last tx (--wait) */
-	uint64_t vr_received;  /* VR's report */
+	int vr_ready;         /* the VR is attached and polling */
+	int sw_done;          /* the switch has every return back and gives no more slots */
+	int vr_done;          /* the VR reaped the comp ring and will not touch the region */
+	uint64_t deadline_ns; /* CLOCK_MONOTONIC: both sides fail past it */
+	uint64_t last_pub_ns; /* switch: time of its last rx publish (--wait) */
+	uint64_t last_tx_ns;  /* VR: time of its last tx (--wait) */
+	uint64_t vr_received; /* VR's report */
 	uint64_t vr_pauses;
 	uint64_t vr_timeouts;
 	uint64_t vr_fills;
@@ -82,7 +101,7 @@ struct hctl {
 
 struct sw_result {
 	uint64_t ns;
-	uint64_t shorts;  /* slots eu_sw_rx_publish() gave back (ring full) */
+	uint64_t shorts; /* slots eu_sw_rx_publish() gave back (ring full) */
 	uint64_t pauses;
 	uint64_t pingpongs; /* bursts published alone, with a random delay before */
 	uint64_t timeouts;
@@ -91,7 +110,7 @@ struct sw_result {
 
 /* Lost-wake-up check: a sleeper that times out with work that is this old. */
 #define WAIT_TIMEOUT_MS 2000
-#define LOST_AGE_NS (1000ULL * 1000000ULL)
+#define LOST_AGE_NS     (1000ULL * 1000000ULL)
 
 static uint32_t pick_burst(const struct cfg *c, uint64_t *rng)
 {
@@ -112,13 +131,20 @@ static int maybe_pause(const struct cfg *c, uint64_t *rng)
 	return 1;
 }
 
-static void short_delay(uint64_t *rng)
+static void short_delay_ns(uint64_t *rng, uint64_t max_ns)
 {
-	uint64_t end = st_now_ns() + st_rand(rng) % 30000;
+	uint64_t end = st_now_ns() + st_rand(rng) % max_ns;
 
 	while (st_now_ns() < end)
 		st_relax();
 }
+
+static void short_delay(uint64_t *rng)
+{
+	short_delay_ns(rng, 30000);
+}
+
+static int child_status = -1; /* --procs: the VR's wait status once reaped */
 
 static int sw_check_deadline(const struct cfg *c, struct hctl *h, pid_t child, uint64_t now,
 			     uint64_t sent, uint64_t returned)
@@ -126,21 +152,29 @@ static int sw_check_deadline(const struct cfg *c, struct hctl *h, pid_t child, u
 	if (st_failed(&h->st))
 		return -1;
 	if (now > h->deadline_ns)
-		return st_fail(&h->st, "switch", "time limit of %u s exceeded (a hang or a lost "
+		return st_fail(&h->st, "switch",
+			       "time limit of %u s exceeded (a hang or a lost "
 			       "wake-up?): sent %" PRIu64 ", returned %" PRIu64 " of %" PRIu64,
 			       c->seconds, sent, returned, c->count);
-	if (child > 0) {
+	if (child > 0 && child_status == -1) {
 		int status;
 
 		if (waitpid(child, &status, WNOHANG) == child) {
+			child_status = status; /* reaped: main() must not wait again */
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+			    __atomic_load_n(&h->vr_done, __ATOMIC_ACQUIRE))
+				return 0; /* finished normally, just before we looked */
 			if (WIFSIGNALED(status))
-				return st_fail(&h->st, "switch", "the VR process died of signal %d "
+				return st_fail(&h->st, "switch",
+					       "the VR process died of signal %d "
 					       "(%s) after sending back %" PRIu64 " of %" PRIu64,
 					       WTERMSIG(status), strsignal(WTERMSIG(status)),
 					       returned, c->count);
 			if (!st_failed(&h->st))
-				return st_fail(&h->st, "switch", "the VR process exited early with "
-					       "status %d", WEXITSTATUS(status));
+				return st_fail(&h->st, "switch",
+					       "the VR process exited early with "
+					       "status %d",
+					       WEXITSTATUS(status));
 			return -1;
 		}
 	}
@@ -154,15 +188,15 @@ static int run_switch(const struct cfg *c, struct hctl *h, struct eu_region *r, 
 {
 	struct eu_sw sw;
 	struct eu_poller poll;
-	struct eu_poll_opts po = { sizeof(po), 64, 8, 0 };
+	struct eu_poll_opts po = {sizeof(po), 16, 2, 0}; /* sleep soon */
 	__u32 idx[MAXB], fidx[MAXB];
 	struct eu_txpkt pkts[MAXB];
 	uint64_t rng = c->seed ^ 0x9e3779b97f4a7c15ULL;
 	uint64_t sent = 0, returned = 0, t0, now, iter = 0, mark = 0, last_progress;
 	__u32 rx_size = eu_region_header(r)->rings[EU_RING_RX].size;
 	uint32_t streak = 0; /* empty polls in a row */
-	int pingpong = 0;  /* --wait: publish one burst, wait for its return, repeat */
-	uint32_t phase = 0; /* bursts left in this phase (stream or ping-pong) */
+	int pingpong = 0;    /* --wait: publish one burst, wait for its return, repeat */
+	uint32_t phase = 0;  /* bursts left in this phase (stream or ping-pong) */
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -231,16 +265,17 @@ static int run_switch(const struct cfg *c, struct hctl *h, struct eu_region *r, 
 		k = eu_sw_tx_burst(&sw, pkts, want);
 		for (i = 0; i < k; i++) {
 			uint64_t exp = returned + i;
-			const uint64_t *p = (const uint64_t *)(eu_sw_buf(&sw, pkts[i].idx) +
-							       pkts[i].off);
+			const uint64_t *p =
+				(const uint64_t *)(eu_sw_buf(&sw, pkts[i].idx) + pkts[i].off);
 			uint64_t seq = p[0];
 
 			if (seq != exp) {
 				st_fail(&h->st, "switch",
 					"return order broken at return #%" PRIu64 ": expected seq "
-					"%" PRIu64 ", got %" PRIu64 " (slot %u): %s", exp, exp, seq,
-					pkts[i].idx, seq > exp ? "a frame was lost or overtaken" :
-					"a frame came back twice or late");
+					"%" PRIu64 ", got %" PRIu64 " (slot %u): %s",
+					exp, exp, seq, pkts[i].idx,
+					seq > exp ? "a frame was lost or overtaken"
+						  : "a frame came back twice or late");
 				goto out;
 			}
 			if (p[1] != (seq ^ K_RX) || p[2] != (~seq ^ K_TX) ||
@@ -248,39 +283,46 @@ static int run_switch(const struct cfg *c, struct hctl *h, struct eu_region *r, 
 			    pkts[i].port != (__u16)(seq * 7 + 3)) {
 				st_fail(&h->st, "switch",
 					"return of seq %" PRIu64 " (slot %u) is corrupt: check "
-					"0x%016" PRIx64 " ack 0x%016" PRIx64 " (expected 0x%016" PRIx64
+					"0x%016" PRIx64 " ack 0x%016" PRIx64
+					" (expected 0x%016" PRIx64
 					"), len %u (expected %u), port %u (expected %u)",
-					seq, pkts[i].idx, p[1], p[2], (uint64_t)(~seq ^ K_TX), pkts[i].len,
-					(unsigned)(24 + ((seq >> 5) & 31)), pkts[i].port,
-					(unsigned)(__u16)(seq * 7 + 3));
+					seq, pkts[i].idx, p[1], p[2], (uint64_t)(~seq ^ K_TX),
+					pkts[i].len, (unsigned)(24 + ((seq >> 5) & 31)),
+					pkts[i].port, (unsigned)(__u16)(seq * 7 + 3));
 				goto out;
 			}
 			fidx[i] = pkts[i].idx;
 		}
 		if (k) {
 			if (eu_sw_free_burst(&sw, fidx, k) != k) {
-				st_fail(&h->st, "switch", "eu_sw_free_burst freed fewer than %u "
-					"slots: a returned slot was not SW_BUSY", k);
+				st_fail(&h->st, "switch",
+					"eu_sw_free_burst freed fewer than %u "
+					"slots: a returned slot was not SW_BUSY",
+					k);
 				goto out;
 			}
 			returned += k;
 		}
 		if (!m && !k) {
 			if (c->wait) {
-				int rc = eu_poller_idle(&poll, &sw.tx, WAIT_TIMEOUT_MS);
+				int rc;
+
+				if (st_rand(&rng) & 1) /* as in the VR: widen the window */
+					short_delay_ns(&rng, 5000);
+				rc = eu_poller_idle(&poll, &sw.tx, WAIT_TIMEOUT_MS);
 
 				if (rc == 0) {
 					uint64_t t = st_now_ns();
-					uint64_t last = __atomic_load_n(&h->last_tx_ns,
-									__ATOMIC_RELAXED);
+					uint64_t last =
+						__atomic_load_n(&h->last_tx_ns, __ATOMIC_RELAXED);
 
 					res->timeouts++;
 					if (eu_ring_count(&sw.tx) && t - last > LOST_AGE_NS) {
 						st_fail(&h->st, "switch",
 							"lost wake-up: slept %d ms on the tx ring "
 							"while it held %u entries, the newest "
-							"published %.0f ms ago", WAIT_TIMEOUT_MS,
-							eu_ring_count(&sw.tx),
+							"published %.0f ms ago",
+							WAIT_TIMEOUT_MS, eu_ring_count(&sw.tx),
 							(double)(t - last) / 1e6);
 						goto out;
 					}
@@ -343,9 +385,10 @@ static int vr_check_deadline(const struct cfg *c, struct hctl *h, uint64_t recei
 	if (st_failed(&h->st))
 		return -1;
 	if (st_now_ns() > h->deadline_ns)
-		return st_fail(&h->st, "VR", "time limit of %u s exceeded (a hang or a lost "
-			       "wake-up?): received %" PRIu64 " of %" PRIu64, c->seconds,
-			       received, c->count);
+		return st_fail(&h->st, "VR",
+			       "time limit of %u s exceeded (a hang or a lost "
+			       "wake-up?): received %" PRIu64 " of %" PRIu64,
+			       c->seconds, received, c->count);
 	return 0;
 }
 
@@ -353,11 +396,12 @@ static int run_vr(const struct cfg *c, struct hctl *h, struct eu_region *r)
 {
 	struct eu_vr vr;
 	struct eu_poller poll;
-	struct eu_poll_opts po = { sizeof(po), 64, 8, 0 };
+	struct eu_poll_opts po = {sizeof(po), 16, 2, 0}; /* sleep soon */
 	__u32 idx[MAXB];
 	uint64_t rng = c->seed ^ 0xd1b54a32d192ed03ULL;
 	uint64_t received = 0, iter = 0, fills = 0;
 	uint32_t streak = 0; /* empty polls in a row */
+	uint64_t mark = 0, last_progress = st_now_ns();
 	__u32 headroom = eu_region_header(r)->headroom;
 	int err;
 
@@ -382,21 +426,23 @@ static int run_vr(const struct cfg *c, struct hctl *h, struct eu_region *r)
 			if (seq != exp) {
 				st_fail(&h->st, "VR",
 					"rx sequence broken at frame #%" PRIu64 ": expected seq "
-					"%" PRIu64 ", got %" PRIu64 " (slot %u): %s", exp, exp, seq,
-					idx[i], seq > exp ? "a frame was lost or overtaken" :
-					"a frame was delivered twice or late");
+					"%" PRIu64 ", got %" PRIu64 " (slot %u): %s",
+					exp, exp, seq, idx[i],
+					seq > exp ? "a frame was lost or overtaken"
+						  : "a frame was delivered twice or late");
 				goto out;
 			}
 			if (p[1] != (seq ^ K_RX) || d->off != headroom ||
 			    d->len != 24 + (seq & 31) || d->port != (__u16)(seq >> 3) ||
 			    d->cookie != (__u32)seq) {
 				st_fail(&h->st, "VR",
-					"frame seq %" PRIu64 " (slot %u) is corrupt: check 0x%016"
-					PRIx64 " (expected 0x%016" PRIx64 "), off %u len %u port %u "
-					"cookie %u (expected %u %u %u %u)", seq, idx[i], p[1],
-					(uint64_t)(seq ^ K_RX), d->off, d->len, d->port, d->cookie, headroom,
-					(unsigned)(24 + (seq & 31)), (unsigned)(__u16)(seq >> 3),
-					(unsigned)(__u32)seq);
+					"frame seq %" PRIu64
+					" (slot %u) is corrupt: check 0x%016" PRIx64
+					" (expected 0x%016" PRIx64 "), off %u len %u port %u "
+					"cookie %u (expected %u %u %u %u)",
+					seq, idx[i], p[1], (uint64_t)(seq ^ K_RX), d->off, d->len,
+					d->port, d->cookie, headroom, (unsigned)(24 + (seq & 31)),
+					(unsigned)(__u16)(seq >> 3), (unsigned)(__u32)seq);
 				goto out;
 			}
 			p[2] = ~seq ^ K_TX;
@@ -409,8 +455,8 @@ static int run_vr(const struct cfg *c, struct hctl *h, struct eu_region *r)
 			else if (c->wait && (st_rand(&rng) & 3) == 0)
 				short_delay(&rng);
 			for (done = 0; done < n;) {
-				uint32_t chunk = c->random_burst ? st_rand_1(&rng, n - done)
-								 : n - done;
+				uint32_t chunk =
+					c->random_burst ? st_rand_1(&rng, n - done) : n - done;
 				uint32_t t = eu_vr_tx_burst(&vr, idx + done, chunk);
 
 				if (!t) { /* tx ring full: cannot happen with ring >= nslots */
@@ -429,25 +475,31 @@ static int run_vr(const struct cfg *c, struct hctl *h, struct eu_region *r)
 		/* Now and then, and whenever idle: reap the comp ring, give all to the switch. */
 		if (!n || (iter & 1023) == 0) {
 			eu_vr_reap(&vr);
-			if (eu_vr_fill(&vr, vr.cache.count))
+			if (vr.cache.count && eu_vr_fill(&vr, vr.cache.count))
 				fills++;
 		}
 		if (!n) {
 			if (c->wait) {
-				int rc = eu_poller_idle(&poll, &vr.rx, WAIT_TIMEOUT_MS);
+				int rc;
+
+				/* Work between the empty poll and going idle widens the
+				 * window where a publish must not be missed. */
+				if (st_rand(&rng) & 1)
+					short_delay_ns(&rng, 5000);
+				rc = eu_poller_idle(&poll, &vr.rx, WAIT_TIMEOUT_MS);
 
 				if (rc == 0) {
 					uint64_t t = st_now_ns();
-					uint64_t last = __atomic_load_n(&h->last_pub_ns,
-									__ATOMIC_RELAXED);
+					uint64_t last =
+						__atomic_load_n(&h->last_pub_ns, __ATOMIC_RELAXED);
 
 					h->vr_timeouts++;
 					if (eu_ring_count(&vr.rx) && t - last > LOST_AGE_NS) {
 						st_fail(&h->st, "VR",
 							"lost wake-up: slept %d ms on the rx ring "
 							"while it held %u entries, the newest "
-							"published %.0f ms ago", WAIT_TIMEOUT_MS,
-							eu_ring_count(&vr.rx),
+							"published %.0f ms ago",
+							WAIT_TIMEOUT_MS, eu_ring_count(&vr.rx),
 							(double)(t - last) / 1e6);
 						goto out;
 					}
@@ -459,9 +511,21 @@ static int run_vr(const struct cfg *c, struct hctl *h, struct eu_region *r)
 			streak = 0;
 		}
 		if ((++iter & 255) == 0 || (!n && (iter & 15) == 0)) {
+			uint64_t now = st_now_ns();
+
 			__atomic_store_n(&h->vr_received, received, __ATOMIC_RELAXED);
 			if (vr_check_deadline(c, h, received))
 				goto out;
+			if (received != mark) {
+				mark = received;
+				last_progress = now;
+			} else if (now - last_progress > (uint64_t)c->stall * 1000000000ULL) {
+				st_fail(&h->st, "VR",
+					"no frame for %u s after %" PRIu64 " of %" PRIu64
+					"; the rx ring holds %u entries",
+					c->stall, received, c->count, eu_ring_count(&vr.rx));
+				goto out;
+			}
 		}
 	}
 	h->vr_received = received;
@@ -501,14 +565,14 @@ static void *vr_thread(void *p)
 
 /* ------------------------------------------------------------ final checks */
 
-#define EXPECT_EQ(what, got, want)                                                         \
-	do {                                                                               \
-		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                      \
-		if (g_ != w_) {                                                            \
-			fprintf(stderr, PROG ": FAIL: %s is %" PRIu64 ", expected %" PRIu64 \
-				"\n", what, g_, w_);                                        \
-			bad++;                                                             \
-		}                                                                          \
+#define EXPECT_EQ(what, got, want)                                                                \
+	do {                                                                                      \
+		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                             \
+		if (g_ != w_) {                                                                   \
+			fprintf(stderr, PROG ": FAIL: %s is %" PRIu64 ", expected %" PRIu64 "\n", \
+				what, g_, w_);                                                    \
+			bad++;                                                                    \
+		}                                                                                 \
 	} while (0)
 
 static int final_checks(const struct cfg *c, struct eu_region *r, const struct sw_result *res)
@@ -560,22 +624,22 @@ static int final_checks(const struct cfg *c, struct eu_region *r, const struct s
 	EXPECT_EQ("switch: frames dropped for a bad length", res->bad, 0);
 	if (c->wait && wrx->sleeps == 0) {
 		fprintf(stderr, PROG ": FAIL: --wait, but the VR never slept on the rx ring: the "
-			"futex path was not exercised\n");
+				     "futex path was not exercised\n");
 		bad++;
 	}
 	printf(PROG ": audit: VR_FREE %u SW_FREE %u, rings empty, consistent %d\n",
 	       a.state[EU_SLOT_VR_FREE], a.state[EU_SLOT_SW_FREE], a.consistent);
-	printf(PROG ": stats: rx %" PRIu64 "/%" PRIu64 " tx %" PRIu64 "/%" PRIu64
-	       " fill %" PRIu64 "/%" PRIu64 " comp %" PRIu64 "/%" PRIu64
-	       " (prod/cons pkts); rx bursts %" PRIu64 ", rx cons stalls %" PRIu64 "\n",
+	printf(PROG ": stats: rx %" PRIu64 "/%" PRIu64 " tx %" PRIu64 "/%" PRIu64 " fill %" PRIu64
+		    "/%" PRIu64 " comp %" PRIu64 "/%" PRIu64 " (prod/cons pkts); rx bursts %" PRIu64
+		    ", rx cons stalls %" PRIu64 "\n",
 	       (uint64_t)rx->prod.pkts, (uint64_t)rx->cons.pkts, (uint64_t)tx->prod.pkts,
 	       (uint64_t)tx->cons.pkts, (uint64_t)fill->prod.pkts, (uint64_t)fill->cons.pkts,
 	       (uint64_t)comp->prod.pkts, (uint64_t)comp->cons.pkts, (uint64_t)rx->prod.bursts,
 	       (uint64_t)rx->cons.stalls);
 	if (c->wait)
 		printf(PROG ": wait: rx ring: VR slept %u times, woken %u times; tx ring: switch "
-		       "slept %u times, woken %u times\n", wrx->sleeps, wrx->wakeups,
-		       wtx->sleeps, wtx->wakeups);
+			    "slept %u times, woken %u times\n",
+		       wrx->sleeps, wrx->wakeups, wtx->sleeps, wtx->wakeups);
 	return bad ? 1 : 0;
 }
 
@@ -616,24 +680,28 @@ static uint64_t default_count(const struct cfg *c)
 	int variant = c->random_burst || c->rx_mp || c->ring_size;
 
 	if (c->wait)
-		return st_scale(2000000, 1000000, 500000);
+		return st_scale(2000000, 2000000, 500000);
 	if (c->procs && !variant)
-		return st_scale(100000000, 20000000, 5000000);
+		return st_scale(100000000, 50000000, 5000000);
 	if (!variant) /* --threads: the run TSan checks the most */
-		return st_scale(10000000, 5000000, 10000000);
-	return st_scale(10000000, 5000000, 3000000);
+		return st_scale(10000000, 10000000, 10000000);
+	return st_scale(10000000, 10000000, 3000000);
 }
 
 int main(int argc, char **argv)
 {
-	struct cfg c = { .procs = 1, .burst = 32, .seconds = 600, .stall = 30, .nslots = 4096,
-			 .start = 0xffff0000U };
+	struct cfg c = {.procs = 1,
+			.burst = 32,
+			.seconds = 600,
+			.stall = 30,
+			.nslots = 4096,
+			.start = 0xffff0000U};
 	struct eu_region_opts o;
 	struct eu_region *r;
 	struct hctl *h;
 	struct sw_result res;
 	int count_given = 0, seed_given = 0, i, fail = 0, cpu_sw = -1, cpu_vr = -1;
-	pid_t child = -1;
+	pid_t child = -1, parent = getpid();
 	double secs;
 
 	for (i = 1; i < argc; i++) {
@@ -662,18 +730,17 @@ int main(int argc, char **argv)
 		} else if (has_val && !strcmp(a, "--burst") && !st_parse_u64(argv[i + 1], &v) &&
 			   v >= 1 && v <= MAXB) {
 			c.burst = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(a, "--seconds") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 1 && v <= 86400) {
+		} else if (has_val && !strcmp(a, "--seconds") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 1 && v <= 86400) {
 			c.seconds = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(a, "--stall") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 1 && v <= 86400) {
+		} else if (has_val && !strcmp(a, "--stall") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 1 && v <= 86400) {
 			c.stall = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(a, "--nslots") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 2 * MAXB && v <= EU_MAX_SLOTS) {
+		} else if (has_val && !strcmp(a, "--nslots") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 2 * MAXB && v <= EU_MAX_SLOTS) {
 			c.nslots = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(a, "--ring-size") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 1 && v <= EU_MAX_RING_SIZE &&
-			   !(v & (v - 1))) {
+		} else if (has_val && !strcmp(a, "--ring-size") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 1 && v <= EU_MAX_RING_SIZE && !(v & (v - 1))) {
 			c.ring_size = (uint32_t)v, i++;
 		} else if (has_val && !strcmp(a, "--start") && !st_parse_u64(argv[i + 1], &v) &&
 			   v <= 0xffffffffULL) {
@@ -721,13 +788,12 @@ int main(int argc, char **argv)
 			cpu_sw = -1; /* one CPU: pinning both to it would only slow things */
 	}
 	printf(PROG ": %s, count %" PRIu64 "%s, burst %u%s%s%s, nslots %u, ring %u, start 0x%08x, "
-	       "seed 0x%" PRIx64 ", pin %s, limit %u s%s%s\n",
+		    "seed 0x%" PRIx64 ", pin %s, limit %u s%s%s\n",
 	       c.procs ? "procs" : "threads", c.count, count_given ? "" : " (default)", c.burst,
 	       c.random_burst ? " (random 1..B)" : "", c.wait ? ", wait" : "",
-	       c.rx_mp ? ", rx-mp" : "", c.nslots,
-	       eu_region_header(r)->rings[EU_RING_RX].size, c.start, c.seed,
-	       cpu_sw >= 0 ? "CPUs" : "no", c.seconds, *ST_SANITIZER ? ", sanitizer " : "",
-	       ST_SANITIZER);
+	       c.rx_mp ? ", rx-mp" : "", c.nslots, eu_region_header(r)->rings[EU_RING_RX].size,
+	       c.start, c.seed, cpu_sw >= 0 ? "CPUs" : "no", c.seconds,
+	       *ST_SANITIZER ? ", sanitizer " : "", ST_SANITIZER);
 	if (cpu_sw >= 0)
 		printf(PROG ": switch on CPU %d, VR on CPU %d\n", cpu_sw, cpu_vr);
 	fflush(stdout);
@@ -744,6 +810,10 @@ int main(int argc, char **argv)
 			struct eu_region *vr_r;
 			int rc;
 
+			/* Never outlive the switch (a crashed parent must not leave us spinning).
+			 */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+				_exit(1);
 			if (cpu_vr >= 0)
 				st_pin(cpu_vr);
 			/* The VR maps the memfd itself, as a VR given the fd would. */
@@ -760,12 +830,14 @@ int main(int argc, char **argv)
 			st_pin(cpu_sw);
 		run_switch(&c, h, r, child, &res);
 		if (st_failed(&h->st)) {
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
+			if (child_status == -1) {
+				kill(child, SIGKILL);
+				waitpid(child, NULL, 0);
+			}
 		} else {
-			int status;
+			int status = child_status;
 
-			if (waitpid(child, &status, 0) != child) {
+			if (status == -1 && waitpid(child, &status, 0) != child) {
 				st_fail(&h->st, "switch", "waitpid: %s", strerror(errno));
 			} else if (WIFSIGNALED(status)) {
 				st_fail(&h->st, "switch", "the VR process died of signal %d",
@@ -776,7 +848,7 @@ int main(int argc, char **argv)
 			}
 		}
 	} else {
-		struct vr_thread_arg va = { &c, h, r, cpu_vr };
+		struct vr_thread_arg va = {&c, h, r, cpu_vr};
 		pthread_t t;
 		int e;
 
@@ -801,15 +873,14 @@ int main(int argc, char **argv)
 	fail = final_checks(&c, r, &res);
 	secs = (double)res.ns / 1e9;
 	printf(PROG ": %s %" PRIu64 " indices in %.3f s = %.2f Mpps (publish shorts %" PRIu64
-	       ", VR fills %" PRIu64 "%s",
+		    ", VR fills %" PRIu64 "%s",
 	       fail ? "FAILED after" : "OK:", c.count, secs,
 	       secs > 0 ? (double)c.count / secs / 1e6 : 0.0, res.shorts, h->vr_fills,
 	       c.wait ? "" : ")\n");
 	if (c.wait)
 		printf(", pauses: switch %" PRIu64 " VR %" PRIu64 ", ping-pong bursts %" PRIu64
-		       ", timeouts: switch %" PRIu64 " VR %" PRIu64 ")\n", res.pauses, h->vr_pauses,
-		       res.pingpongs, res.timeouts,
-		       h->vr_timeouts);
+		       ", timeouts: switch %" PRIu64 " VR %" PRIu64 ")\n",
+		       res.pauses, h->vr_pauses, res.pingpongs, res.timeouts, h->vr_timeouts);
 	eu_region_destroy(r);
 	munmap(h, sizeof(*h));
 	return fail;

@@ -12,7 +12,9 @@
  * per length), so /24 blocks keep gaining and losing their second-level
  * groups: groups are linked, unlinked, retired and, after grace periods,
  * reused for other blocks. Every next hop the writer installs is new (a
- * counter), so an answer names the route and the moment it came from.
+ * counter), so an answer names the route and the moment it came from, and
+ * every (next hop, length) leaf is retired when its route goes and reused,
+ * after a grace period, for another pair.
  *
  * The check: the writer numbers its operations (version v = 1, 2, ...). For
  * operation v it first appends (v, next hop or "absent") to the history of
@@ -22,18 +24,21 @@
  * s1 + 1 may have been in progress). For each address the reader rebuilds,
  * from the histories of the 11 universe prefixes that cover it, the answer
  * at version s0 and after every change up to s1 + 1; the table's answer
- * must be one of them. A group reused without a grace period, a group linked
- * before it is filled, a torn entry, a more specific route clobbered or a
- * cover restored wrongly all give an answer outside that set (a next hop of
- * a route that does not cover the address, one that was never current, or a
- * miss where the /8 always matches). At the end the checker is shown wrong
+ * must be one of them. A group or leaf reused without a grace period, a
+ * group linked before it is filled, an entry naming a leaf not yet written, a
+ * torn entry, a more specific route clobbered or a cover restored wrongly all
+ * give an answer outside that set (a next hop of a route that does not cover
+ * the address, one that was never current, or a miss where the /8 always
+ * matches). At the end the checker is shown wrong
  * answers to prove that it rejects them, and the final table is compared
  * with the writer's model for every address of the /20.
  *
  * A third of the reads pause between the first- and second-level loads
  * (slow_lookup()), and by default the writer reclaims retired groups after
- * every 4 (--reclaim-batch), so that a group reused too early is caught: with
- * the grace period removed from lib/lpm.c this test fails within seconds.
+ * every 4 (--reclaim-batch), so that a group reused too early is caught. With
+ * the grace period removed from lib/lpm.c, with a group linked before it is
+ * filled, or with a new leaf written after the entries that name it, this
+ * test fails within seconds (tried while writing it).
  *
  * Usage: stress_lpm_rcu [--seconds S] [--readers 1|2] [--seed N] [--reclaim-batch N]
  */

@@ -32,19 +32,27 @@
  * refusals exact. Threads only (run it under TSan).
  *
  * --wait: the consumer sleeps with eu_poller on the rx ring, producers kick it
- * (eu_kick()) after completing each burst; a lost wake-up fails.
+ * (eu_kick()) after completing each burst and now and then idle for up to a
+ * millisecond so it does sleep; a lost wake-up fails. --stall S fails after S
+ * seconds without progress, naming the position the consumer waits on (a
+ * position never completed, or an entry lost by the ring). --pin is off in
+ * the CTest run: five threads on two CPUs need the scheduler free to move them.
+ *
+ * Switch-side slot stats are not checked exactly: the producers' slot views
+ * share one stats line, and eu_stat_add() is a one-writer load and store, so
+ * concurrent increments may be lost.
  */
 #include "stress_common.h"
 
 #include <pthread.h>
 
-#define PROG "stress_ring_mp"
-#define MAXP 4
-#define MAXB 64U
-#define K_MP 0x94d049bb133111ebULL
-#define SEQ_MASK ((1ULL << 56) - 1)
+#define PROG            "stress_ring_mp"
+#define MAXP            4
+#define MAXB            64U
+#define K_MP            0x94d049bb133111ebULL
+#define SEQ_MASK        ((1ULL << 56) - 1)
 #define WAIT_TIMEOUT_MS 2000
-#define LOST_AGE_NS (1000ULL * 1000000ULL)
+#define LOST_AGE_NS     (1000ULL * 1000000ULL)
 
 struct cfg {
 	uint32_t producers;
@@ -75,7 +83,7 @@ struct shared {
 	uint64_t last_put_ns; /* --wait: time of the latest completed burst (any producer) */
 	int producers_done;   /* producers that got every slot back */
 	struct ret_ring ret[MAXP];
-	int cpu[MAXP + 1];    /* [MAXP]: the consumer's CPU, -1: not pinned */
+	int cpu[MAXP + 1]; /* [MAXP]: the consumer's CPU, -1: not pinned */
 };
 
 struct prod_result {
@@ -136,8 +144,10 @@ static int check_deadline(struct shared *sh, const char *who)
 	if (st_failed(sh->st))
 		return -1;
 	if (st_now_ns() > sh->deadline_ns)
-		return st_fail(sh->st, who, "time limit of %u s exceeded (a hang, or a "
-			       "position never completed?)", sh->c->seconds);
+		return st_fail(sh->st, who,
+			       "time limit of %u s exceeded (a hang, or a "
+			       "position never completed?)",
+			       sh->c->seconds);
 	return 0;
 }
 
@@ -192,8 +202,8 @@ static void *producer(void *p_)
 			__u32 k = tmp[i];
 
 			if (k < a->lo || k >= a->hi) {
-				st_fail(sh->st, who, "got back slot %u, not one of ours [%u, %u)", k,
-					a->lo, a->hi);
+				st_fail(sh->st, who, "got back slot %u, not one of ours [%u, %u)",
+					k, a->lo, a->hi);
 				goto out;
 			}
 			if (eu_slot_move(&sl, k, EU_SLOT_TX, EU_SLOT_SW_FREE)) {
@@ -242,7 +252,8 @@ static void *producer(void *p_)
 				uint64_t *pl;
 
 				if (eu_slot_move(&sl, k, EU_SLOT_SW_FREE, EU_SLOT_SW_BUSY)) {
-					st_fail(sh->st, who, "slot %u: SW_FREE -> SW_BUSY refused", k);
+					st_fail(sh->st, who, "slot %u: SW_FREE -> SW_BUSY refused",
+						k);
 					goto out;
 				}
 				d->off = (__u16)eu_region_header(sh->r)->headroom;
@@ -277,8 +288,9 @@ static void *producer(void *p_)
 			}
 			if (eu_slot_move(&sl, slot[q], EU_SLOT_SW_BUSY, EU_SLOT_RX)) {
 				st_fail(sh->st, who, "slot %u: SW_BUSY -> RX refused (state %s)",
-					slot[q], eu_slot_state_name(eu_state_of(
-							 eu_slot_word(&sl, slot[q]))));
+					slot[q],
+					eu_slot_state_name(
+						eu_state_of(eu_slot_word(&sl, slot[q]))));
 				goto out;
 			}
 			if (!late[q])
@@ -306,8 +318,8 @@ static int consume(struct shared *sh, struct cons_result *res)
 	struct eu_ring rx, back[MAXP];
 	struct eu_slots vs;
 	struct eu_poller poll;
-	struct eu_poll_opts po = { sizeof(po), 64, 8, 0 };
-	uint64_t expected[MAXP] = { 0 };
+	struct eu_poll_opts po = {sizeof(po), 64, 8, 0};
+	uint64_t expected[MAXP] = {0};
 	uint64_t rng = c->seed ^ 0x2545f4914f6cdd1dULL, iter = 0, t0, mark = 0, last_progress;
 	__u32 idx[MAXB], ret[MAXP][MAXB], nret[MAXP];
 	__u32 p, i;
@@ -320,16 +332,14 @@ static int consume(struct shared *sh, struct cons_result *res)
 	for (p = 0; p < c->producers; p++)
 		if (eu_ring_view_init(&back[p], sh->ret[p].mem, sh->ret[p].size, 0, 1,
 				      &sh->ret[p].stats[0]))
-			return st_fail(sh->st, "consumer", "return ring view: %s",
-				       eu_last_error());
+			return st_fail(sh->st, "consumer", "return ring view: %s", eu_last_error());
 	if (c->wait && eu_poller_init(&poll, sh->r, EU_RING_RX, &po))
 		return st_fail(sh->st, "consumer", "eu_poller_init: %s", eu_last_error());
 	t0 = st_now_ns();
 	last_progress = t0;
 	while (res->received < c->count) {
 		__u32 want = st_rand_1(&rng, c->burst);
-		__u32 m = eu_slot_dequeue_ordered(&rx, &vs, idx, want, EU_SLOT_RX,
-						  EU_SLOT_VR_BUSY);
+		__u32 m = eu_slot_dequeue_ordered(&rx, &vs, idx, want, EU_SLOT_RX, EU_SLOT_VR_BUSY);
 
 		memset(nret, 0, sizeof(nret));
 		for (i = 0; i < m; i++) {
@@ -346,20 +356,22 @@ static int consume(struct shared *sh, struct cons_result *res)
 					       res->received + i, k, owner_of(c, k), tag);
 			}
 			if (seq != expected[tag]) {
-				return st_fail(sh->st, "consumer",
-					       "producer %u's sequence broken: expected seq %" PRIu64
-					       ", got %" PRIu64 " (slot %u, entry #%" PRIu64 "): %s",
-					       tag, expected[tag], seq, k, res->received + i,
-					       seq > expected[tag] ? "an entry was lost or overtaken"
-								   : "an entry was duplicated or "
-								     "came late");
+				return st_fail(
+					sh->st, "consumer",
+					"producer %u's sequence broken: expected seq %" PRIu64
+					", got %" PRIu64 " (slot %u, entry #%" PRIu64 "): %s",
+					tag, expected[tag], seq, k, res->received + i,
+					seq > expected[tag] ? "an entry was lost or overtaken"
+							    : "an entry was duplicated or "
+							      "came late");
 			}
-			if (pl[1] != (tagged ^ K_MP) || eu_slot_desc(&vs, k)->cookie != (__u32)tagged ||
+			if (pl[1] != (tagged ^ K_MP) ||
+			    eu_slot_desc(&vs, k)->cookie != (__u32)tagged ||
 			    eu_slot_desc(&vs, k)->len != 16) {
 				return st_fail(sh->st, "consumer",
 					       "producer %u seq %" PRIu64 " (slot %u) is corrupt: "
-					       "check 0x%016" PRIx64 ", cookie 0x%08x, len %u", tag,
-					       seq, k, pl[1], eu_slot_desc(&vs, k)->cookie,
+					       "check 0x%016" PRIx64 ", cookie 0x%08x, len %u",
+					       tag, seq, k, pl[1], eu_slot_desc(&vs, k)->cookie,
 					       eu_slot_desc(&vs, k)->len);
 			}
 			expected[tag]++;
@@ -370,8 +382,10 @@ static int consume(struct shared *sh, struct cons_result *res)
 		}
 		for (p = 0; p < c->producers; p++)
 			if (nret[p] && eu_ring_enqueue_burst(&back[p], ret[p], nret[p]) != nret[p])
-				return st_fail(sh->st, "consumer", "return ring of producer %u "
-					       "full: more slots in flight than it owns", p);
+				return st_fail(sh->st, "consumer",
+					       "return ring of producer %u "
+					       "full: more slots in flight than it owns",
+					       p);
 		res->received += m;
 		if (!m) {
 			/* Why did we get nothing? Look at the next entry (white-box). */
@@ -389,8 +403,8 @@ static int consume(struct shared *sh, struct cons_result *res)
 
 				if (rc == 0) {
 					uint64_t now = st_now_ns();
-					uint64_t last = __atomic_load_n(&sh->last_put_ns,
-									__ATOMIC_RELAXED);
+					uint64_t last =
+						__atomic_load_n(&sh->last_put_ns, __ATOMIC_RELAXED);
 
 					res->timeouts++;
 					e = __atomic_load_n(eu_ring_entry(&rx, rx.local),
@@ -426,13 +440,16 @@ static int consume(struct shared *sh, struct cons_result *res)
 
 				if (e < c->nslots)
 					snprintf(st, sizeof(st), ", slot %u in state %s", e,
-						 eu_slot_state_name(eu_state_of(eu_slot_word(&vs, e))));
+						 eu_slot_state_name(
+							 eu_state_of(eu_slot_word(&vs, e))));
 				return st_fail(sh->st, "consumer",
-					       "no progress for %u s after %" PRIu64 " entries: the "
+					       "no progress for %u s after %" PRIu64
+					       " entries: the "
 					       "next position 0x%08x holds 0x%08x%s; prod 0x%08x, "
 					       "cons 0x%08x (a position never completed, or its "
-					       "entry was lost)", c->stall, res->received, rx.local,
-					       e, st, __atomic_load_n(rx.prod, __ATOMIC_RELAXED),
+					       "entry was lost)",
+					       c->stall, res->received, rx.local, e, st,
+					       __atomic_load_n(rx.prod, __ATOMIC_RELAXED),
 					       __atomic_load_n(rx.cons, __ATOMIC_RELAXED));
 			}
 		}
@@ -446,12 +463,13 @@ static int consume(struct shared *sh, struct cons_result *res)
 		st_sleep_us(100);
 	}
 	while (eu_ring_count(&rx)) {
-		__u32 m = eu_slot_dequeue_ordered(&rx, &vs, idx, MAXB, EU_SLOT_RX,
-						  EU_SLOT_VR_BUSY);
+		__u32 m = eu_slot_dequeue_ordered(&rx, &vs, idx, MAXB, EU_SLOT_RX, EU_SLOT_VR_BUSY);
 
 		if (m)
-			return st_fail(sh->st, "consumer", "%u entries (first: slot %u) after "
-				       "every producer's last sequence: duplication", m, idx[0]);
+			return st_fail(sh->st, "consumer",
+				       "%u entries (first: slot %u) after "
+				       "every producer's last sequence: duplication",
+				       m, idx[0]);
 		if (check_deadline(sh, "consumer"))
 			return -1;
 	}
@@ -481,20 +499,25 @@ static void usage(FILE *f)
 		MAXP, MAXB);
 }
 
-#define EXPECT_EQ(what, got, want)                                                         \
-	do {                                                                               \
-		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                      \
-		if (g_ != w_) {                                                            \
-			fprintf(stderr, PROG ": FAIL: %s is %" PRIu64 ", expected %" PRIu64 \
-				"\n", what, g_, w_);                                        \
-			bad++;                                                             \
-		}                                                                          \
+#define EXPECT_EQ(what, got, want)                                                                \
+	do {                                                                                      \
+		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                             \
+		if (g_ != w_) {                                                                   \
+			fprintf(stderr, PROG ": FAIL: %s is %" PRIu64 ", expected %" PRIu64 "\n", \
+				what, g_, w_);                                                    \
+			bad++;                                                                    \
+		}                                                                                 \
 	} while (0)
 
 int main(int argc, char **argv)
 {
-	struct cfg c = { .producers = 4, .burst = 16, .ring_size = 64, .nslots = 1024,
-			 .seconds = 600, .stall = 30, .start = 0xfffff000U };
+	struct cfg c = {.producers = 4,
+			.burst = 16,
+			.ring_size = 64,
+			.nslots = 1024,
+			.seconds = 600,
+			.stall = 30,
+			.start = 0xfffff000U};
 	struct eu_region_opts o;
 	struct shared sh;
 	struct st_ctl *st;
@@ -533,14 +556,14 @@ int main(int argc, char **argv)
 			   !st_parse_u64(argv[i + 1], &v) && v >= 2 && v <= (1U << 20) &&
 			   !(v & (v - 1))) {
 			c.ring_size = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(arg, "--nslots") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= MAXP * MAXB && v <= 65536) {
+		} else if (has_val && !strcmp(arg, "--nslots") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= MAXP * MAXB && v <= 65536) {
 			c.nslots = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(arg, "--seconds") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 1 && v <= 86400) {
+		} else if (has_val && !strcmp(arg, "--seconds") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 1 && v <= 86400) {
 			c.seconds = (uint32_t)v, i++;
-		} else if (has_val && !strcmp(arg, "--stall") &&
-			   !st_parse_u64(argv[i + 1], &v) && v >= 1 && v <= 86400) {
+		} else if (has_val && !strcmp(arg, "--stall") && !st_parse_u64(argv[i + 1], &v) &&
+			   v >= 1 && v <= 86400) {
 			c.stall = (uint32_t)v, i++;
 		} else if (has_val && !strcmp(arg, "--start") && !st_parse_u64(argv[i + 1], &v) &&
 			   v <= 0xffffffffULL) {
@@ -555,8 +578,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!count_given) /* --wait sleeps on purpose: fewer */
-		c.count = c.wait ? st_scale(5000000, 2000000, 1000000)
-				 : st_scale(20000000, 5000000, 2000000);
+		c.count = c.wait ? st_scale(5000000, 5000000, 2000000)
+				 : st_scale(20000000, 10000000, 5000000);
 	if (!seed_given)
 		c.seed = st_now_ns() ^ ((uint64_t)getpid() << 32);
 	if (!c.seed)
@@ -613,7 +636,7 @@ int main(int argc, char **argv)
 		pa[i].quota = c.count / c.producers + (i == 0 ? c.count % c.producers : 0);
 	}
 	printf(PROG ": %u producers, count %" PRIu64 "%s, bursts 1..%u, ring %u entries, "
-	       "nslots %u, start 0x%08x, seed 0x%" PRIx64 "%s, pin %s, limit %u s%s%s\n",
+		    "nslots %u, start 0x%08x, seed 0x%" PRIx64 "%s, pin %s, limit %u s%s%s\n",
 	       c.producers, c.count, count_given ? "" : " (default)", c.burst, c.ring_size,
 	       c.nslots, c.start, c.seed, c.wait ? ", wait" : "", sh.cpu[MAXP] >= 0 ? "yes" : "no",
 	       c.seconds, *ST_SANITIZER ? ", sanitizer " : "", ST_SANITIZER);
@@ -656,35 +679,38 @@ int main(int argc, char **argv)
 		  c.count + holes);
 	EXPECT_EQ("stats: rx cons pkts (positions consumed)", s.ring[EU_RING_RX].cons.pkts,
 		  c.count + holes);
-	EXPECT_EQ("stats: VR slot moves (RX->VR_BUSY->TX)", s.slot[EU_SIDE_VR].moves,
-		  2 * c.count);
+	EXPECT_EQ("stats: VR slot moves (RX->VR_BUSY->TX)", s.slot[EU_SIDE_VR].moves, 2 * c.count);
 	EXPECT_EQ("stats: VR refused transitions", s.slot[EU_SIDE_VR].refused, 0);
 	EXPECT_EQ("stats: switch refused transitions", s.slot[EU_SIDE_SWITCH].refused, 0);
 	if (c.count >= 100000 && (!cr.blocked_unwritten || !cr.blocked_not_ready || !shuffled)) {
-		fprintf(stderr, PROG ": FAIL: out-of-order completion was not exercised "
-			"(consumer blocked on unwritten entries %" PRIu64 " times, on slots not "
-			"ready %" PRIu64 " times; %" PRIu64 " shuffled bursts)\n",
+		fprintf(stderr,
+			PROG ": FAIL: out-of-order completion was not exercised "
+			     "(consumer blocked on unwritten entries %" PRIu64
+			     " times, on slots not "
+			     "ready %" PRIu64 " times; %" PRIu64 " shuffled bursts)\n",
 			cr.blocked_unwritten, cr.blocked_not_ready, shuffled);
 		bad++;
 	}
 	if (c.wait && !eu_region_wake(sh.r, EU_RING_RX)->sleeps) {
 		fprintf(stderr, PROG ": FAIL: --wait, but the consumer never slept: the futex "
-			"path was not exercised\n");
+				     "path was not exercised\n");
 		bad++;
 	}
 	secs = (double)cr.ns / 1e9;
 	printf(PROG ": %" PRIu64 " holes, %" PRIu64 " reservations (%" PRIu64 " found the ring "
-	       "full), %" PRIu64 " bursts completed shuffled, %" PRIu64 " entries put before "
-	       "their slot was ready\n", holes, reserves, full, shuffled, late);
+		    "full), %" PRIu64 " bursts completed shuffled, %" PRIu64 " entries put before "
+		    "their slot was ready\n",
+	       holes, reserves, full, shuffled, late);
 	printf(PROG ": consumer blocked on an unwritten entry %" PRIu64 " times, on a slot not "
-	       "ready %" PRIu64 " times%s", cr.blocked_unwritten, cr.blocked_not_ready,
-	       c.wait ? "" : "\n");
+		    "ready %" PRIu64 " times%s",
+	       cr.blocked_unwritten, cr.blocked_not_ready, c.wait ? "" : "\n");
 	if (c.wait)
 		printf("; slept %u times, woken %u times, %" PRIu64 " timeouts\n",
 		       eu_region_wake(sh.r, EU_RING_RX)->sleeps,
 		       eu_region_wake(sh.r, EU_RING_RX)->wakeups, cr.timeouts);
-	printf(PROG ": %s %" PRIu64 " entries in %.3f s = %.2f Mpps\n", bad ? "FAILED after" : "OK:",
-	       c.count, secs, secs > 0 ? (double)c.count / secs / 1e6 : 0.0);
+	printf(PROG ": %s %" PRIu64 " entries in %.3f s = %.2f Mpps\n",
+	       bad ? "FAILED after" : "OK:", c.count, secs,
+	       secs > 0 ? (double)c.count / secs / 1e6 : 0.0);
 	for (i = 0; i < (int)c.producers; i++)
 		free(sh.ret[i].mem);
 	eu_region_destroy(sh.r);

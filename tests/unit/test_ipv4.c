@@ -301,6 +301,9 @@ START_TEST(test_check_random)
 		if (flen >= 20 && (i & 2)) {
 			hlen = (frame[0] & 15) * 4U;
 			if (hlen >= 20 && hlen <= flen) {
+				if (i & 4) /* total length below the header length */
+					((struct eu_ipv4_hdr *)frame)->tot_len =
+						eu_htons((uint16_t)eu_t_range(0, hlen - 1));
 				((struct eu_ipv4_hdr *)frame)->check = 0;
 				((struct eu_ipv4_hdr *)frame)->check = eu_csum(frame, hlen);
 			}

@@ -459,7 +459,7 @@ START_TEST(test_enoent_update_and_bad_args)
 	ck_assert_int_eq(eu_lpm_add(NULL, 0, 8, 1), -EINVAL);
 	ck_assert_int_eq(eu_lpm_get(t, 0, 8, NULL), -EINVAL);
 	ck_assert_uint_eq(lk(t, A(10, 0, 0, 1)), EU_LPM_MISS);
-	ck_assert_uint_eq(eu_lpm_memsize(t) >= (64U << 20), 1);
+	ck_assert_uint_eq(eu_lpm_memsize(t) >= (32U << 20), 1); /* 2^24 16-bit entries */
 	eu_lpm_destroy(t);
 	eu_lpm_destroy(NULL);
 }
@@ -821,6 +821,73 @@ START_TEST(test_refusals_leave_table_unchanged)
 }
 END_TEST
 
+/* Leaves: one per (next hop, length) pair in use, at most 32767, reused after
+ * the last route with the pair goes (and a grace period). */
+START_TEST(test_leaves)
+{
+	struct eu_lpm *t = new_table();
+	struct eu_lpm_stats st = { .size = sizeof(st) };
+	uint32_t i, nh;
+
+	/* pairs are shared: 1000 /24s and 10 /16s over one next hop are 2 leaves */
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(eu_lpm_add(t, A(20, i >> 8, i & 255, 0), 24, 77), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(eu_lpm_add(t, A(30, i, 0, 0), 16, 77), 0);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.leaves_used, 2);
+	ck_assert_uint_eq(st.bytes_leaf, EU_LPM_MAX_LEAVES * 4);
+	/* updating one /24 to a new next hop makes a third leaf; back again, two */
+	ck_assert_int_eq(eu_lpm_add(t, A(20, 0, 5, 0), 24, 78), 1);
+	ck_assert_uint_eq(lk(t, A(20, 0, 5, 9)), 78);
+	ck_assert_uint_eq(lk(t, A(20, 0, 6, 9)), 77);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.leaves_used, 3);
+	ck_assert_int_eq(eu_lpm_add(t, A(20, 0, 5, 0), 24, 77), 1);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.leaves_used, 2);
+	ck_assert_uint_eq(st.leaves_retired, 1);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(eu_lpm_del(t, A(20, i >> 8, i & 255, 0), 24), 0);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(eu_lpm_del(t, A(30, i, 0, 0), 16), 0);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.leaves_used, 0);
+
+	/* fill every leaf: 32767 /24s with distinct next hops */
+	for (i = 0; i < EU_LPM_MAX_LEAVES - 1; i++)
+		ck_assert_int_eq(eu_lpm_add(t, A(40, i >> 8, i & 255, 0), 24, 1000 + i), 0);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.leaves_used, EU_LPM_MAX_LEAVES - 1);
+	/* one more pair is refused, and nothing changes */
+	ck_assert_int_eq(eu_lpm_add(t, A(41, 0, 0, 0), 24, 5), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(eu_last_error(), "(next hop, prefix length)"));
+	ck_assert_int_eq(eu_lpm_add(t, A(40, 0, 0, 0), 24, 5), -ENOSPC); /* an update too */
+	ck_assert_uint_eq(lk(t, A(40, 0, 0, 1)), 1000);
+	ck_assert_uint_eq(lk(t, A(41, 0, 0, 1)), EU_LPM_MISS);
+	ck_assert_int_eq(eu_lpm_add(t, A(40, 200, 0, 0), 25, 1000), -ENOSPC); /* new length */
+	ck_assert_uint_eq(lk(t, A(40, 200, 0, 1)), EU_LPM_MISS);
+	ck_assert_int_eq(eu_lpm_stats_read(t, &st), 0);
+	ck_assert_uint_eq(st.routes, EU_LPM_MAX_LEAVES - 1);
+	ck_assert_uint_eq(st.groups_used, 0);
+	/* existing pairs still work */
+	ck_assert_int_eq(eu_lpm_add(t, A(41, 0, 0, 0), 24, 1000), 0);
+	ck_assert_uint_eq(lk(t, A(41, 0, 0, 1)), 1000);
+	ck_assert_int_eq(eu_lpm_get(t, A(41, 0, 0, 0), 24, &nh), 0);
+	ck_assert_uint_eq(nh, 1000);
+	/* a pair freed by a delete can be reused (after a grace period, inside) */
+	ck_assert_int_eq(eu_lpm_del(t, A(40, 0, 7, 0), 24), 0);
+	ck_assert_int_eq(eu_lpm_add(t, A(42, 0, 0, 0), 24, 5), 0);
+	ck_assert_uint_eq(lk(t, A(42, 0, 0, 1)), 5);
+	ck_assert_uint_eq(lk(t, A(40, 0, 7, 1)), EU_LPM_MISS);
+	ck_assert_uint_eq(lk(t, A(40, 0, 8, 1)), 1008);
+	for (i = 0; i < EU_LPM_MAX_LEAVES - 1; i += 997)
+		if (i != 7)
+			ck_assert_uint_eq(lk(t, A(40, i >> 8, i & 255, 200)), 1000 + i);
+	eu_lpm_destroy(t);
+}
+END_TEST
+
 struct walk_acc {
 	struct ref *f;
 	unsigned seen;
@@ -1063,6 +1130,7 @@ static Suite *lpm_suite(void)
 	tcase_add_test(edge, test_writer_inside_reader_refused);
 	tcase_add_test(edge, test_group_reuse);
 	tcase_add_test(edge, test_refusals_leave_table_unchanged);
+	tcase_add_test(edge, test_leaves);
 	tcase_add_test(edge, test_walk);
 	tcase_add_test(edge, test_burst_sizes);
 	suite_add_tcase(s, edge);

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * eu-traffic - numbered test frames over a kernel interface (AF_PACKET), for
+ * the live switch tests (tests/integration/switch_veth*.sh). Runs in the
+ * caller's network namespace (use `ip netns exec NS eu-traffic ...`).
+ *
+ *   eu-traffic send -i IF -d MAC [-d MAC...] [-n COUNT] [-r PPS] [-t SECONDS]
+ *                   [-l LEN] [-R RUN]
+ *       send COUNT frames (0: until SECONDS pass), at most PPS a second (0: as
+ *       fast as the socket takes them), never longer than SECONDS (default 30).
+ *       With several -d, frame i goes to the (i mod n)-th MAC and belongs to
+ *       flow i mod n, numbered within its flow. Ethernet/IPv4/UDP, 198.18.0.1
+ *       -> 198.19.0.99 (an address nobody has: the sink's kernel drops the
+ *       frames silently), LEN bytes without FCS (default 60: 64 on the wire).
+ *
+ *   eu-traffic recv -i IF -n COUNT [-F FLOWS] [-t SECONDS] [-w READYFILE] [-R RUN]
+ *       receive until COUNT test frames of run RUN arrived, or nothing came for
+ *       2 s (after a first frame), or SECONDS passed; check each flow's
+ *       frames arrive once and in order. Frames of flows >= FLOWS (default 1)
+ *       count as other frames. Touches READYFILE once listening.
+ *
+ * recv exits 0 only if exactly COUNT frames arrived, none lost, duplicated
+ * or out of order. Both print a one-line summary. Exit 77: not root.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAGIC 0x52545545U /* "EUTR" */
+#define MAX_FLOWS 16
+#define BATCH 64
+#define OFF_PAYLOAD 42
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int parse_mac(const char *s, unsigned char m[6])
+{
+	unsigned b[6];
+	int n = 0, i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &n) != 6 || s[n])
+		return -1;
+	for (i = 0; i < 6; i++)
+		m[i] = (unsigned char)b[i];
+	return 0;
+}
+
+static uint16_t csum(const unsigned char *p, size_t n)
+{
+	uint32_t s = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static int open_if(const char *ifname, int *ifindex, unsigned char mac[6])
+{
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	if (fd < 0) {
+		fprintf(stderr, "eu-traffic: AF_PACKET socket: %s\n", strerror(errno));
+		exit(errno == EPERM ? 77 : 1);
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+		fprintf(stderr, "eu-traffic: no interface %s here: %s\n", ifname, strerror(errno));
+		exit(1);
+	}
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = *ifindex;
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		fprintf(stderr, "eu-traffic: bind to %s: %s\n", ifname, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: eu-traffic send -i IF -d MAC [-d MAC...] [-n COUNT] [-r PPS] "
+			"[-t SECONDS] [-l LEN] [-R RUN]\n"
+			"       eu-traffic recv -i IF -n COUNT [-F FLOWS] [-t SECONDS] [-w FILE] "
+			"[-R RUN]\n");
+	exit(2);
+}
+
+static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t count,
+		   double rate, double maxs, unsigned len, uint32_t run)
+{
+	static unsigned char fr[BATCH][1600];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	unsigned char mac[6];
+	uint64_t sent = 0, seq[MAX_FLOWS] = { 0 };
+	double t0, t;
+	int fd, ifindex, one = 1, i;
+
+	fd = open_if(ifname, &ifindex, mac);
+	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
+	for (i = 0; i < BATCH; i++) {
+		unsigned char *f = fr[i], *ip = f + 14, *udp = ip + 20;
+		uint16_t c;
+
+		memset(f, 0, sizeof(fr[i]));
+		memcpy(f + 6, mac, 6);
+		f[12] = 0x08;
+		ip[0] = 0x45;
+		ip[2] = (unsigned char)((len - 14) >> 8);
+		ip[3] = (unsigned char)(len - 14);
+		ip[8] = 64;
+		ip[9] = 17;
+		ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
+		ip[16] = 198, ip[17] = 19, ip[18] = 0, ip[19] = 99;
+		c = csum(ip, 20);
+		ip[10] = (unsigned char)(c >> 8);
+		ip[11] = (unsigned char)c;
+		udp[0] = 0x13, udp[1] = 0x88, udp[2] = 0x13, udp[3] = 0x89;
+		udp[4] = (unsigned char)((len - 34) >> 8);
+		udp[5] = (unsigned char)(len - 34);
+		iov[i].iov_base = f;
+		iov[i].iov_len = len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	t0 = now_s();
+	for (;;) {
+		unsigned b = BATCH;
+		int n;
+
+		t = now_s() - t0;
+		if ((count && sent >= count) || t > maxs)
+			break;
+		if (count && count - sent < b)
+			b = (unsigned)(count - sent);
+		if (rate > 0) {
+			double allowed = t * rate + 1 - (double)sent;
+
+			if (allowed < 1) {
+				struct timespec ts = { 0, 20000 };
+
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			if (allowed < b)
+				b = (unsigned)allowed;
+		}
+		for (i = 0; i < (int)b; i++) {
+			unsigned char *p = fr[i] + OFF_PAYLOAD;
+			int fl = (int)((sent + (unsigned)i) % (unsigned)nd);
+			uint32_t m = MAGIC;
+			uint16_t f16 = (uint16_t)fl;
+
+			memcpy(fr[i], dst[fl], 6);
+			memcpy(p, &m, 4);
+			memcpy(p + 4, &run, 4);
+			memcpy(p + 8, &f16, 2);
+			memcpy(p + 10, &seq[fl], 8);
+			seq[fl]++;
+		}
+		n = sendmmsg(fd, mm, b, 0);
+		if (n < 0) {
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+				/* undo the numbers of the frames not sent */
+				for (i = (int)b - 1; i >= 0; i--)
+					seq[(sent + (unsigned)i) % (unsigned)nd]--;
+				continue;
+			}
+			fprintf(stderr, "eu-traffic: sendmmsg: %s\n", strerror(errno));
+			return 1;
+		}
+		for (i = (int)b - 1; i >= n; i--)
+			seq[(sent + (unsigned)i) % (unsigned)nd]--;
+		sent += (unsigned)n;
+	}
+	t = now_s() - t0;
+	printf("eu-traffic: sent %" PRIu64 " frames of %u bytes in %.3f s (%.0f pps)\n", sent,
+	       len, t, t > 0 ? (double)sent / t : 0);
+	return 0;
+}
+
+static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, const char *ready,
+		   uint32_t run)
+{
+	static unsigned char buf[BATCH][2048];
+	struct mmsghdr mm[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_ll from[BATCH];
+	uint64_t next[MAX_FLOWS] = { 0 }, got[MAX_FLOWS] = { 0 };
+	uint64_t total = 0, lost = 0, late = 0, dup = 0, other = 0, q;
+	unsigned char *seen[MAX_FLOWS] = { NULL };
+	unsigned char mac[6];
+	double t0 = now_s(), last = 0;
+	int fd, ifindex, sz = 64 << 20, i, ttl = -1;
+
+	for (i = 0; i < flows; i++) {
+		seen[i] = calloc(count / 8 + 1, 1); /* a bit per sequence number */
+		if (!seen[i]) {
+			fprintf(stderr, "eu-traffic: out of memory\n");
+			return 1;
+		}
+	}
+	fd = open_if(ifname, &ifindex, mac);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = sizeof(buf[i]);
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &from[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+	}
+	if (ready) {
+		FILE *f = fopen(ready, "w");
+
+		if (f)
+			fclose(f);
+	}
+	while (total < count) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double t = now_s();
+		int n;
+
+		if (t - t0 > maxs || (last > 0 && t - last > 2.0))
+			break;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		for (i = 0; i < BATCH; i++)
+			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
+		for (i = 0; i < n; i++) {
+			unsigned char *f = buf[i], *p8 = f + OFF_PAYLOAD;
+			uint32_t m, r;
+			uint16_t fl;
+			uint64_t seq;
+
+			if (from[i].sll_pkttype == PACKET_OUTGOING)
+				continue;
+			if (mm[i].msg_len < OFF_PAYLOAD + 18 || f[12] != 0x08 || f[13] != 0x00) {
+				other++;
+				continue;
+			}
+			memcpy(&m, p8, 4);
+			memcpy(&r, p8 + 4, 4);
+			memcpy(&fl, p8 + 8, 2);
+			memcpy(&seq, p8 + 10, 8);
+			if (m != MAGIC || r != run || fl >= flows) {
+				other++;
+				continue;
+			}
+			if (ttl < 0)
+				ttl = f[22];
+			last = now_s();
+			total++;
+			got[fl]++;
+			if (seq < count && (seen[fl][seq / 8] & (1U << (seq % 8)))) {
+				dup++;
+				continue;
+			}
+			if (seq < count)
+				seen[fl][seq / 8] |= (unsigned char)(1U << (seq % 8));
+			if (seq >= next[fl])
+				next[fl] = seq + 1;
+			else
+				late++; /* after a later one */
+		}
+	}
+	/* lost: numbers below the highest seen in each flow that never came */
+	for (i = 0; i < flows; i++)
+		for (q = 0; q < next[i] && q < count; q++)
+			if (!(seen[i][q / 8] & (1U << (q % 8))))
+				lost++;
+	printf("eu-traffic: received %" PRIu64 " of %" PRIu64 " (ttl %d), lost %" PRIu64
+	       ", late %" PRIu64 ", duplicated %" PRIu64 ", other frames %" PRIu64, total, count,
+	       ttl, lost, late, dup, other);
+	for (i = 0; i < flows && i < MAX_FLOWS; i++)
+		printf(", flow %d: %" PRIu64, i, got[i]);
+	printf("\n");
+	for (i = 0; i < flows; i++)
+		free(seen[i]);
+	close(fd);
+	return total == count && !lost && !late && !dup ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned char dst[MAX_FLOWS][6];
+	const char *ifname = NULL, *ready = NULL;
+	uint64_t count = 0;
+	double rate = 0, maxs = 30;
+	unsigned len = 60;
+	uint32_t run = 0;
+	int nd = 0, flows = 1, o;
+
+	if (argc < 2)
+		usage();
+	optind = 2;
+	while ((o = getopt(argc, argv, "i:d:n:r:t:l:F:w:R:")) != -1) {
+		switch (o) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'd':
+			if (nd >= MAX_FLOWS || parse_mac(optarg, dst[nd]))
+				usage();
+			nd++;
+			break;
+		case 'n':
+			count = strtoull(optarg, NULL, 0);
+			break;
+		case 'r':
+			rate = atof(optarg);
+			break;
+		case 't':
+			maxs = atof(optarg);
+			break;
+		case 'l':
+			len = (unsigned)atoi(optarg);
+			if (len < 60 || len > 1514)
+				usage();
+			break;
+		case 'F':
+			flows = atoi(optarg);
+			if (flows < 1 || flows > MAX_FLOWS)
+				usage();
+			break;
+		case 'w':
+			ready = optarg;
+			break;
+		case 'R':
+			run = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!ifname)
+		usage();
+	if (strcmp(argv[1], "send") == 0 && nd)
+		return do_send(ifname, dst, nd, count, rate, maxs, len, run);
+	if (strcmp(argv[1], "recv") == 0 && count)
+		return do_recv(ifname, count, flows, maxs, ready, run);
+	usage();
+	return 2;
+}
