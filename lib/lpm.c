@@ -23,7 +23,8 @@
  *      nobody can reach it).
  *  I4  Every entry and leaf is written with one atomic release store; a leaf
  *      is written before any entry names it, a group completely before the
- *      store that links it.
+ *      store that links it. (Readers load with relaxed loads whose addresses
+ *      depend on the previous load's value: see eu_lpm__resolve() in lpm.h.)
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -221,7 +222,8 @@ static inline __u16 eu_e_get(const __u16 *p)
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 
-/* I4: every entry store is a release (pairs with the lookups' acquire loads). */
+/* I4: every entry store is a release (the lookups' dependent loads see what
+ * was stored before it). */
 static inline void eu_e_set(__u16 *p, __u16 v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
@@ -399,7 +401,8 @@ static __u32 eu_lpm_reclaim_locked(struct eu_lpm_ctl *c)
 		return 0;
 	urcu_memb_synchronize_rcu();
 	c->grace_periods++;
-	memcpy(c->gfree + c->ngfree, c->gretired, (size_t)c->ngretired * sizeof(__u32));
+	if (c->ngretired) /* the group stacks are NULL until a group is committed */
+		memcpy(c->gfree + c->ngfree, c->gretired, (size_t)c->ngretired * sizeof(__u32));
 	c->ngfree += c->ngretired;
 	c->ngretired = 0;
 	memcpy(c->lfree + c->nlfree, c->lretired, (size_t)c->nlretired * sizeof(__u32));

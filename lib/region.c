@@ -849,6 +849,8 @@ EU_API int eu_region_reclaim(struct eu_region *r, int gone)
 	}
 	for (i = 0; i < EU_RING_COUNT; i++)
 		eu_ring_init_mem(r->base + h->rings[i].off, h->rings[i].size, h->rings[i].flags);
+	/* the gone side may have scribbled on the header: restore its immutable part */
+	memcpy(r->hdr, h, offsetof(struct eu_region_hdr, live_pad));
 	if (gone == EU_SIDE_VR) {
 		__atomic_store_n(&r->hdr->vr_pid, 0, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&r->hdr->sw_epoch, 1, __ATOMIC_RELEASE);

@@ -165,10 +165,19 @@ EU_API void eu_sw_fini(struct eu_sw *sw)
 
 EU_API int eu_sw_reclaim(struct eu_sw *sw)
 {
+	__u32 i;
 	int n, err;
 
 	if (!sw || !sw->region)
 		return eu_err(EINVAL, "switch reclaim: not initialised");
+	/*
+	 * Our records, not the shared words, say what we hold: a VR may have
+	 * forged SW_BUSY on its own slots to make them look ours forever.
+	 */
+	for (i = 0; i < sw->slots.nslots; i++)
+		eu_sw_set(sw, i, sw->own[i] == EU_OWN_BUSY   ? EU_SLOT_SW_BUSY
+				 : sw->own[i] == EU_OWN_FREE ? EU_SLOT_SW_FREE
+							     : EU_SLOT_VR_BUSY);
 	n = eu_region_reclaim(sw->region, EU_SIDE_VR);
 	if (n < 0)
 		return n;

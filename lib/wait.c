@@ -75,12 +75,19 @@ static void eu_cpu_relax(void)
  * Announce that we sleep (`how`), then look once more. Returns 1 if the ring
  * has work after all (announcement withdrawn), 0 if the caller may sleep.
  * The seq_cst fence pairs with the one in eu_wake_needed().
+ *
+ * The futex word is sampled before the announcement, not after: a late kick
+ * (for work we already took) may take our fresh announcement with its
+ * exchange; if its bump of the futex word came before our sample, we would
+ * sleep unannounced and the next publish would not wake us. Sampled first,
+ * any bump by a kick that took this announcement differs from *seen, and
+ * FUTEX_WAIT returns at once.
  */
 static int eu_announce(struct eu_poller *p, struct eu_ring *view, __u32 how, __u32 *seen)
 {
+	*seen = __atomic_load_n(&p->wake->futex, __ATOMIC_ACQUIRE);
 	__atomic_store_n(&p->wake->need_wakeup, how, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*seen = __atomic_load_n(&p->wake->futex, __ATOMIC_ACQUIRE);
 	if (__atomic_load_n(view->prod, __ATOMIC_ACQUIRE) != view->local) {
 		__atomic_store_n(&p->wake->need_wakeup, 0, __ATOMIC_RELAXED);
 		return 1;

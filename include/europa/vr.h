@@ -88,13 +88,12 @@ EU_INLINE __u32 eu_vr_fill(struct eu_vr *vr, __u32 n)
 	if (n > c->count)
 		n = c->count;
 	n = eu_ring_reserve(&vr->fill, n, &pos);
-	for (i = 0; i < n;) {
+	for (i = 0; i < n && c->count;) {
 		__u32 k = c->idx[--c->count];
 
+		/* a refused slot (counted) is dropped from the cache: it is not ours */
 		if (eu_slot_move(&vr->slots, k, EU_SLOT_VR_FREE, EU_SLOT_FILL) == 0)
 			*eu_ring_entry(&vr->fill, pos + i++) = k;
-		else if (!c->count) /* refused (counted); the cache ran dry */
-			break;
 	}
 	eu_ring_cancel(&vr->fill, n - i);
 	eu_ring_submit(&vr->fill, i);

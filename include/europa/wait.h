@@ -15,8 +15,9 @@
  * Lost wake-ups are impossible: the consumer stores need_wakeup, fences
  * (seq_cst), then re-reads prod; the producer stores prod, fences (seq_cst),
  * then reads need_wakeup. At least one of them sees the other's store. The
- * futex word is bumped before FUTEX_WAKE, so a consumer that read it before
- * the bump does not block.
+ * consumer reads the futex word before it announces, and a producer bumps it
+ * before FUTEX_WAKE, so a consumer whose announcement was taken does not
+ * block.
  */
 #ifndef EUROPA_WAIT_H
 #define EUROPA_WAIT_H

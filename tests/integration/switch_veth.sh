@@ -7,7 +7,8 @@
 # TTL - 1) is its default VR. The source sends N numbered 64-byte frames at a bounded
 # rate; the sink must receive every one, in order, with TTL 63; and every counter on
 # the way must say N: the source's kernel tx, europad's port 0 rx, the VR's rx and tx,
-# europad's port 1 tx (switch and driver), the sink's kernel rx.
+# europad's port 1 tx (switch and driver), the sink's kernel rx. Then the same through
+# two TAP ports of europad (the kernel's side of one sends, of the other receives).
 #
 # Environment: EU_SWITCH_FRAMES (N, default 20000), EU_SWITCH_RATE (frames/s, 20000; both
 # a fifth of that in sanitizer builds),
@@ -69,4 +70,34 @@ EOF2
     stop_europad
     PIDS=()
 done
+# ------------------------------------------------------------------ TAP ports
+# europad owns two TAP devices in SW; the kernel's side of one sends, of the other receives.
+if [[ " $DRIVERS " == *" packet "* ]] && [[ -z ${EU_SWITCH_NO_TAP:-} ]]; then
+    cat >tap.conf <<EOF2
+control = { socket = "$SOCK"; };
+ports = ( { name = "in"; port = "tap:eut0"; }, { name = "out"; port = "tap:eut1"; } );
+vrs = ( { name = "fwd"; default = true; } );
+EOF2
+    start_europad tap.conf "$SW"
+    ip -n "$SW" link set eut0 up
+    ip -n "$SW" link set eut1 up
+    bg tap-vr.log "$REFLECT" -m forward -t 1 "europad:$SOCK#fwd"
+    VR=$BGPID
+    wait_until 10 is vrs.fwd.state attached || fail "tap: the VR did not attach"
+    NT=$((N / 4))
+    rm -f ready
+    bg tap-recv.log ip netns exec "$SW" "$TRAFFIC" recv -i eut1 -n "$NT" -R 7 -t 60 -w "$TMP/ready"
+    RECV=$BGPID
+    wait_until 10 test -e ready || fail "tap: the receiver did not start"
+    ip netns exec "$SW" "$TRAFFIC" send -i eut0 -d 02:00:00:00:00:09 -n "$NT" -r $((RATE / 4)) -R 7 -t 60
+    wait "$RECV"
+    rc=$?
+    cat tap-recv.log
+    check "tap: all $NT frames through europad's TAP ports, once each, in order" test $rc -eq 0
+    check "tap: the VR received and sent $NT" is vrs.fwd.counters.tx_frames "$NT"
+    kill -TERM "$VR"
+    wait "$VR"
+    stop_europad
+    PIDS=()
+fi
 finish

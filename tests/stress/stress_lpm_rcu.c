@@ -182,12 +182,19 @@ static void verify(const char *who, uint32_t addr, uint32_t got, uint64_t s0, ui
 		rs->inconclusive++;
 		return;
 	}
-	/* Operation s1 + 1's history is surely visible once seq reaches it. */
+	/*
+	 * Operation s1 + 1's history is surely visible once seq reaches it. The
+	 * lookups' loads are relaxed (ordered by address dependency only), so on a
+	 * weakly ordered CPU the table may show an operation whose seq store this
+	 * reader has not seen yet: recheck up to the seq a moment later. On x86
+	 * that never widens anything.
+	 */
 	rs->retried++;
 	while (__atomic_load_n(&seq, __ATOMIC_ACQUIRE) < s1 + 1 &&
 	       !__atomic_load_n(&stop, __ATOMIC_ACQUIRE))
 		st_relax();
-	ok = check_answer(addr, got, s0, s1 + 1);
+	st_sleep_us(1000);
+	ok = check_answer(addr, got, s0, __atomic_load_n(&seq, __ATOMIC_ACQUIRE) + 1);
 	if (ok == 1) {
 		rs->verified++;
 		return;

@@ -299,6 +299,14 @@ static void *producer(void *p_)
 		}
 		if (c->wait) {
 			__atomic_store_n(&sh->last_put_ns, st_now_ns(), __ATOMIC_RELAXED);
+			/* Sometimes kick late: the consumer may have taken the burst and
+			 * be announcing its next sleep when this (stale) kick lands. */
+			if (st_rand(&rng) & 1) {
+				uint64_t end = st_now_ns() + st_rand(&rng) % 20000;
+
+				while (st_now_ns() < end)
+					st_relax();
+			}
 			eu_kick(wake, -1);
 		}
 	}

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "europad.h"
 
@@ -596,6 +597,12 @@ void ed_acl_describe(const struct ed_acl *a, char *buf, size_t len)
 	unsigned i;
 
 	n += (size_t)snprintf(buf + n, len - n, "users root(0)");
+	if (geteuid() != 0) { /* europad's own user is admitted too */
+		struct passwd *me = getpwuid(geteuid());
+
+		n += (size_t)snprintf(buf + n, len - n, ", %s(%u)", me ? me->pw_name : "?",
+				      (unsigned)geteuid());
+	}
 	for (i = 0; i < a->nuids && n < len; i++) {
 		struct passwd *pw = getpwuid(a->uids[i]);
 

@@ -11,7 +11,8 @@
  *
  * Each VR's region is a sealed memfd made here at start. A VR attaches over
  * the control socket (lib/ctl_proto.h): europad checks its uid and groups
- * (SO_PEERCRED, SO_PEERGROUPS) against the VR's users and groups, then
+ * (SO_PEERCRED, SO_PEERGROUPS) against the VR's users and groups (root and
+ * the uid europad runs as are always admitted), then
  * sends that VR's memfd and wake eventfds, and nothing else (SCM_RIGHTS).
  * The connection stays open while the VR is attached; its hangup (exit,
  * crash, kill -9) makes europad take back every slot of the VR
@@ -241,7 +242,7 @@ static void do_attach(int ci, const struct eu_ctl_req *q)
 		       (int)c->cred.pid, (unsigned)c->cred.uid, q->name);
 		goto out;
 	}
-	if (!acl_allows(&v->acl, c->fd, &c->cred, 0)) {
+	if (!acl_allows(&v->acl, c->fd, &c->cred, 1)) {
 		ed_acl_describe(&v->acl, acl, sizeof(acl));
 		ed_fmt(msg, sizeof(msg),
 			 "uid %u (%s) gid %u may not attach VR %s, which admits %s; add the user "

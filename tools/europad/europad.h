@@ -14,7 +14,7 @@
 #define ED_NAME_MAX 64
 #define ED_MAX_IDS 64
 
-/* Who may do something: uid 0 always may. */
+/* Who may do something: root and the uid europad runs as always may. */
 struct ed_acl {
 	uid_t uids[ED_MAX_IDS];
 	unsigned nuids;
