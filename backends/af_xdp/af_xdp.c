@@ -71,6 +71,8 @@ struct eu_xdp {
 	unsigned tx_max; /* longest frame we send */
 
 	__u32 rx_idx, rx_n; /* the rx descriptors lent out */
+	__u64 *fill_pend;   /* receive frames to give back to the fill ring, when it has room */
+	unsigned fill_npend;
 
 	__u64 *tx_free; /* stack of free send frames (UMEM addresses) */
 	unsigned tx_nfree;
@@ -178,6 +180,7 @@ static void xdp_free(struct eu_xdp *x)
 	if (x->netns >= 0)
 		close(x->netns);
 	free(x->tx_free);
+	free(x->fill_pend);
 	free(x);
 }
 
@@ -378,7 +381,8 @@ static int xdp_open(struct eu_port *p, const char *args, const struct eu_port_op
 		goto fail;
 	}
 	x->tx_free = malloc(sizeof(*x->tx_free) * x->ring);
-	if (!x->tx_free) {
+	x->fill_pend = malloc(sizeof(*x->fill_pend) * x->ring);
+	if (!x->tx_free || !x->fill_pend) {
 		err = eu_err(ENOMEM, "port %s: out of memory", p->name);
 		goto fail;
 	}
@@ -486,14 +490,28 @@ static void xdp_rx_release(struct eu_port *p)
 	__u32 fidx = 0, i;
 	__u64 mask = ~(__u64)(x->chunk - 1);
 
-	/* Never short: the fill ring has room for every receive frame. */
-	xsk_ring_prod__reserve(&x->fq, x->rx_n, &fidx);
+	__u32 got;
+
+	/*
+	 * The fill ring has room for every receive frame, but the kernel
+	 * publishes its consumer index lazily, so a reservation can come back
+	 * short: keep what does not fit and give it back on a later call,
+	 * never hand the kernel a stale address.
+	 */
 	for (i = 0; i < x->rx_n; i++)
-		*xsk_ring_prod__fill_addr(&x->fq, fidx + i) =
+		x->fill_pend[x->fill_npend++] =
 			xsk_ring_cons__rx_desc(&x->rx, x->rx_idx + i)->addr & mask;
-	xsk_ring_prod__submit(&x->fq, x->rx_n);
 	xsk_ring_cons__release(&x->rx, x->rx_n);
 	x->rx_n = 0;
+	/* reserve is all-or-nothing: ask for what the ring says it has room for */
+	got = xsk_prod_nb_free(&x->fq, x->fill_npend);
+	if (got > x->fill_npend)
+		got = x->fill_npend;
+	if (got)
+		got = xsk_ring_prod__reserve(&x->fq, got, &fidx);
+	for (i = 0; i < got; i++)
+		*xsk_ring_prod__fill_addr(&x->fq, fidx + i) = x->fill_pend[--x->fill_npend];
+	xsk_ring_prod__submit(&x->fq, got);
 }
 
 /* ------------------------------------------------------ transmit */

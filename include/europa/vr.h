@@ -392,7 +392,7 @@ EU_INLINE __u32 eu_sw_rx_alloc(struct eu_sw *sw, __u32 *idx, __u32 n)
  */
 EU_INLINE __u32 eu_sw_rx_publish(struct eu_sw *sw, const __u32 *idx, __u32 n)
 {
-	__u32 pos, i, ok = 0;
+	__u32 pos = 0, i, ok = 0;
 
 	while (ok < n && idx[ok] < sw->slots.nslots && sw->own[idx[ok]] == EU_OWN_BUSY)
 		ok++;
