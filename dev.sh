@@ -36,7 +36,7 @@ DEB_PACKAGES=(
     cpio                # packs the guest's initramfs
 )
 
-DEMO=build/examples/eu-demo
+DEMO=build/examples/ipv4fwd/europa-fwd
 
 usage() {
     cat <<EOF
@@ -183,7 +183,7 @@ cmd_run() {
     ensure_packages
     log "build ($BUILD_TYPE) into build/"
     configure_build build -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
-    [[ -x $DEMO ]] || die "$DEMO was not built (is examples/eu-demo.c there?)"
+    [[ -x $DEMO ]] || die "$DEMO was not built (is examples/ipv4fwd/europa-fwd.c there?)"
     log "$DEMO${*:+ $*}"
     exec "$ROOT/$DEMO" "$@"
 }

@@ -19,8 +19,8 @@
  * 32 MiB L3 cache then holds far better than the classic 64 MiB one: on the
  * 1M-prefix benchmark table random lookups are about 40% faster (docs/lpm.md
  * has the measurements). The price is two limits: at most 32767 distinct
- * (next hop, prefix length) pairs (a full BGP table over 16 next hops uses
- * 17) and at most 32768 groups (1609 for the 1M table).
+ * (next hop, prefix length) pairs (the 1M-prefix table over 16 next hops
+ * uses 379) and at most 32768 groups (it uses 1609).
  *
  * Next hops are opaque ids chosen by the caller (an index into its own
  * neighbour or port table), 0 to 2^24 - 1. A control-plane copy of the routes
