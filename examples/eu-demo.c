@@ -56,21 +56,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static uint16_t csum16(const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (n & 1)
-		s += (uint32_t)b[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* Ethernet + IPv4 + UDP, 198.18.0.1 -> 198.19.0.1, TTL 64. */
 static void make_template(uint8_t *f)
 {
@@ -91,9 +76,8 @@ static void make_template(uint8_t *f)
 	ip[9] = 17;  /* UDP */
 	ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
 	ip[16] = 198, ip[17] = 19, ip[18] = 0, ip[19] = 1;
-	c = csum16(ip, 20);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
+	c = eu_ipv4_cksum(ip, 20); /* network byte order, as stored */
+	memcpy(ip + 10, &c, sizeof(c));
 	udp[0] = 0x30, udp[1] = 0x39; /* 12345 */
 	udp[2] = 0x30, udp[3] = 0x3a;
 	udp[5] = FRAME_LEN - 34;
@@ -102,20 +86,15 @@ static void make_template(uint8_t *f)
 /* The VR's work on one frame, in place: swap MACs, TTL - 1 (RFC 1624). */
 static int forward_in_place(uint8_t *f)
 {
-	uint8_t mac[6], *ip = f + 14;
-	uint32_t sum;
+	struct eu_ipv4_hdr *ip = (struct eu_ipv4_hdr *)(f + 14);
+	uint8_t mac[6];
 
-	if (ip[8] <= 1)
+	if (ip->ttl <= 1)
 		return -1;
 	memcpy(mac, f, 6);
 	memcpy(f, f + 6, 6);
 	memcpy(f + 6, mac, 6);
-	ip[8]--;
-	/* HC' = HC + 0x0100 (TTL is the high byte of its 16-bit word), end-around carry */
-	sum = (uint32_t)(ip[10] << 8 | ip[11]) + 0x0100;
-	sum = (sum & 0xffff) + (sum >> 16);
-	ip[10] = (uint8_t)(sum >> 8);
-	ip[11] = (uint8_t)sum;
+	eu_ipv4_ttl_dec(ip); /* incremental checksum update, RFC 1624 eqn. 3 */
 	return 0;
 }
 
@@ -358,7 +337,7 @@ int main(int argc, char **argv)
 
 			memcpy(&seq, f + 42, sizeof(seq));
 			if (seq != want_seq || pk[i].len != FRAME_LEN || f[14 + 8] != 63 ||
-			    csum16(f + 14, 20) != 0 || f[5] != 0x01) {
+			    eu_ipv4_cksum(f + 14, 20) != 0 || f[5] != 0x01) {
 				if (bad++ < 5)
 					fprintf(stderr, "eu-demo: bad frame: seq %" PRIu64
 							" (expected %" PRIu64 "), ttl %u\n",
