@@ -820,6 +820,14 @@ EU_API int eu_region_audit(const struct eu_region *r, struct eu_audit *a)
 	return 0;
 }
 
+/* The side that consumes each ring (and sleeps on its wake line). */
+static const int eu_ring_consumer[EU_RING_COUNT] = {
+	[EU_RING_FILL] = EU_SIDE_SWITCH,
+	[EU_RING_RX] = EU_SIDE_VR,
+	[EU_RING_TX] = EU_SIDE_SWITCH,
+	[EU_RING_COMP] = EU_SIDE_VR,
+};
+
 EU_API int eu_region_reclaim(struct eu_region *r, int gone)
 {
 	struct eu_region_hdr *h;
@@ -851,6 +859,15 @@ EU_API int eu_region_reclaim(struct eu_region *r, int gone)
 		eu_ring_init_mem(r->base + h->rings[i].off, h->rings[i].size, h->rings[i].flags);
 	/* the gone side may have scribbled on the header: restore its immutable part */
 	memcpy(r->hdr, h, offsetof(struct eu_region_hdr, live_pad));
+	/*
+	 * Withdraw the gone side's sleep announcements (the lines of the rings it
+	 * consumed), so the next one starts without a stale need-wakeup. The
+	 * survivor's own announcements stay: it may be asleep on them now.
+	 */
+	for (i = 0; i < EU_RING_COUNT; i++)
+		if (eu_ring_consumer[i] == gone)
+			__atomic_store_n(&((struct eu_wake *)(r->base + h->wake_off))[i].need_wakeup,
+					 0, __ATOMIC_RELEASE);
 	if (gone == EU_SIDE_VR) {
 		__atomic_store_n(&r->hdr->vr_pid, 0, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&r->hdr->sw_epoch, 1, __ATOMIC_RELEASE);

@@ -345,46 +345,6 @@ static void eu_vr_drop_pending(struct eu_switch *s, struct eu_swvr *v, int count
 	eu_vr_set_pending(s, v, 0, 0);
 }
 
-/*
- * Before reclaiming the slots of a VR that is gone: undo what it may have
- * written where reclaim, or the next VR, would believe it.
- *
- * - State words: eu_region_reclaim() keeps a slot the switch holds busy
- *   (SW_BUSY) as ours. A VR can write SW_BUSY into any word, so the words
- *   are rewritten from our private record first: a slot we hold busy says
- *   SW_BUSY, every other slot VR_FREE (reclaim then gives it to its owner at
- *   creation).
- * - The header: its immutable part (sizes, offsets, hdr_check) may have been
- *   overwritten, which would make the next VR's attach refuse the region.
- *   It is put back from the copy validated at attach.
- * - Wake lines: a stale need-wakeup or futex word would cost the next VR a
- *   spurious wake-up or a missed one.
- */
-static void eu_vr_scrub(struct eu_swvr *v)
-{
-	const struct eu_region_hdr *h = eu_region_header(v->region);
-	unsigned char *base = eu_region_base(v->region);
-	__u32 k;
-	int i;
-
-	for (k = 0; k < v->sw.slots.nslots; k++) {
-		__u32 w = __atomic_load_n(&v->sw.slots.state[k], __ATOMIC_RELAXED);
-		__u32 to = v->sw.own[k] == EU_OWN_BUSY ? EU_SLOT_SW_BUSY : EU_SLOT_VR_FREE;
-
-		__atomic_store_n(&v->sw.slots.state[k], eu_state_next(w, to), __ATOMIC_RELEASE);
-	}
-	memcpy(base, h, offsetof(struct eu_region_hdr, hdr_check) + sizeof(h->hdr_check));
-	for (i = 0; i < EU_RING_COUNT; i++) {
-		struct eu_wake *w = eu_region_wake(v->region, i);
-
-		if (i == EU_RING_TX && v->armed)
-			continue; /* our own announcement (never while the VR is down) */
-		__atomic_store_n(&w->need_wakeup, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&w->futex, 0, __ATOMIC_RELAXED);
-	}
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
 EU_API int eu_switch_vr_reclaim(struct eu_switch *s, unsigned vr)
 {
 	struct eu_swvr *v = eu_vr_get(s, vr);
@@ -396,7 +356,8 @@ EU_API int eu_switch_vr_reclaim(struct eu_switch *s, unsigned vr)
 	if (err)
 		return err;
 	eu_vr_drop_pending(s, v, 0);
-	eu_vr_scrub(v);
+	/* eu_sw_reclaim() rewrites the state words from our record, restores the
+	   header and withdraws the dead VR's sleep announcements */
 	n = eu_sw_reclaim(&v->sw);
 	if (n < 0)
 		return n;

@@ -144,9 +144,11 @@ EU_API int eu_region_audit(const struct eu_region *r, struct eu_audit *a);
  * Take back every slot held by, or in flight to or from, side `gone` (it has
  * exited or crashed), and reset the rings. Slots below the header's vr_slots
  * become VR_FREE, the rest SW_FREE, except slots the surviving side holds
- * BUSY, which stay its own. Call from the surviving side while the other side
- * is known to be gone, with no other thread using the region. Returns the
- * number of slots reclaimed, or -EINVAL.
+ * BUSY, which stay its own. The header's immutable part is put back from
+ * the copy validated at attach, and the gone side's need-wakeup flags are
+ * withdrawn. Call from the surviving side while the other side is known to
+ * be gone, with no other thread using the region. Returns the number of
+ * slots reclaimed, or -EINVAL.
  */
 EU_API int eu_region_reclaim(struct eu_region *r, int gone);
 

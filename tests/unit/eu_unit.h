@@ -132,4 +132,24 @@ static inline int eu_t_run(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/*
+ * The documented legal transitions and the side that owns each state, written
+ * out independently of abi.h (test_abi and test_slot check the header
+ * against them).
+ */
+static const __u32 eu_ref_legal[EU_SLOT_STATE_COUNT] = {
+	[EU_SLOT_VR_FREE] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_FILL,
+	[EU_SLOT_VR_BUSY] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_TX | 1U << EU_SLOT_FILL,
+	[EU_SLOT_FILL] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_SW_BUSY,
+	[EU_SLOT_SW_FREE] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_COMP,
+	[EU_SLOT_SW_BUSY] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_RX | 1U << EU_SLOT_COMP,
+	[EU_SLOT_RX] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_VR_FREE,
+	[EU_SLOT_TX] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_SW_FREE,
+	[EU_SLOT_COMP] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_VR_BUSY,
+};
+static const int eu_ref_owner[EU_SLOT_STATE_COUNT] = {
+	-1, EU_SIDE_VR, EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_SWITCH, EU_SIDE_SWITCH,
+	EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_VR,
+};
+
 #endif /* EU_UNIT_H */

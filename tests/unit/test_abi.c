@@ -394,26 +394,11 @@ END_TEST
 
 START_TEST(test_legal_transitions_table)
 {
-	/* the documented table, written out independently of the header */
-	static const __u32 legal[EU_SLOT_STATE_COUNT] = {
-		[EU_SLOT_VR_FREE] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_FILL,
-		[EU_SLOT_VR_BUSY] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_TX | 1U << EU_SLOT_FILL,
-		[EU_SLOT_FILL] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_SW_BUSY,
-		[EU_SLOT_SW_FREE] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_COMP,
-		[EU_SLOT_SW_BUSY] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_RX | 1U << EU_SLOT_COMP,
-		[EU_SLOT_RX] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_VR_FREE,
-		[EU_SLOT_TX] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_SW_FREE,
-		[EU_SLOT_COMP] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_VR_BUSY,
-	};
-	static const int side[EU_SLOT_STATE_COUNT] = {
-		-1, EU_SIDE_VR, EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_SWITCH, EU_SIDE_SWITCH,
-		EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_VR,
-	};
 	__u32 s;
 
 	for (s = 0; s < EU_SLOT_STATE_COUNT; s++) {
-		ck_assert_uint_eq(eu_slot_legal_mask(s), legal[s]);
-		ck_assert_int_eq(eu_slot_state_side(s), side[s]);
+		ck_assert_uint_eq(eu_slot_legal_mask(s), eu_ref_legal[s]);
+		ck_assert_int_eq(eu_slot_state_side(s), eu_ref_owner[s]);
 		/* no transition to INVALID or to itself */
 		ck_assert_uint_eq(eu_slot_legal_mask(s) & 1U, 0);
 		ck_assert_uint_eq(eu_slot_legal_mask(s) & (1U << s), 0);

@@ -9,30 +9,14 @@
 
 #define NSLOTS 16
 
-/* The documented legal transitions and owners, written out independently. */
-static const __u32 legal[EU_SLOT_STATE_COUNT] = {
-	[EU_SLOT_VR_FREE] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_FILL,
-	[EU_SLOT_VR_BUSY] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_TX | 1U << EU_SLOT_FILL,
-	[EU_SLOT_FILL] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_SW_BUSY,
-	[EU_SLOT_SW_FREE] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_COMP,
-	[EU_SLOT_SW_BUSY] = 1U << EU_SLOT_SW_FREE | 1U << EU_SLOT_RX | 1U << EU_SLOT_COMP,
-	[EU_SLOT_RX] = 1U << EU_SLOT_VR_BUSY | 1U << EU_SLOT_VR_FREE,
-	[EU_SLOT_TX] = 1U << EU_SLOT_SW_BUSY | 1U << EU_SLOT_SW_FREE,
-	[EU_SLOT_COMP] = 1U << EU_SLOT_VR_FREE | 1U << EU_SLOT_VR_BUSY,
-};
-static const int owner[EU_SLOT_STATE_COUNT] = {
-	-1, EU_SIDE_VR, EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_SWITCH, EU_SIDE_SWITCH,
-	EU_SIDE_VR, EU_SIDE_SWITCH, EU_SIDE_VR,
-};
-
 static int is_legal(__u32 from, __u32 to)
 {
-	return from < EU_SLOT_STATE_COUNT && to < EU_SLOT_STATE_COUNT && (legal[from] >> to & 1);
+	return from < EU_SLOT_STATE_COUNT && to < EU_SLOT_STATE_COUNT && (eu_ref_legal[from] >> to & 1);
 }
 
 static int owns(int side, __u32 from)
 {
-	return from < EU_SLOT_STATE_COUNT && owner[from] == side;
+	return from < EU_SLOT_STATE_COUNT && eu_ref_owner[from] == side;
 }
 
 struct fix {
