@@ -25,6 +25,12 @@ DEB_PACKAGES=(
     libconfig-dev   # europad's configuration file (tools/europad)
     libjson-c-dev   # europactl's JSON, made by europad and read by europactl
     util-linux      # setpriv(1): the wrong-uid test of europad (tests/integration)
+    iperf3          # TCP through europa-fwd (tests/integration/fwd_*.sh, bench/fwd-veth.sh --tcp)
+    traceroute      # UDP traceroute through europa-fwd (tests/integration/fwd_netns.sh)
+    iputils-ping    # ping(8) through europa-fwd (tests/integration/fwd_netns.sh)
+    jq              # reads the JSON summaries of europa-fwd/conv-fwd (fwd_*.sh, fwd-veth.sh)
+    ethtool         # checksum offload off on the veths around a user-space router (fwd_*.sh)
+    gnuplot-nox     # the plots of bench/evaluate (docs/evaluation.md)
     git
     man-db          # man(1): tests render every page in docs/man/
     groff-base      # groff, which man uses to render
@@ -47,8 +53,9 @@ usage: ./dev.sh <command> [args]
   test         install missing packages, then build and run every CTest test three
                times: build/ (plain), build-asan/ (ASan+UBSan), build-tsan/ (TSan,
                run with ASLR off); prints a summary and exits non-zero on any failure
-  bench [args] install missing packages, build with benchmarks into build/ and run
-               each program in bench/ with [args] (e.g. --quick)
+  bench [args] install missing packages, then bench/evaluate [args] (e.g. --quick):
+               builds build/ with benchmarks, runs every experiment, writes CSV,
+               plots and docs/evaluation.md (bench/evaluate --help)
   deps         only check/install the Debian packages
   -h, --help   this text
 
@@ -203,19 +210,12 @@ cmd_test() {
     exit "$FAILED"
 }
 
+# The evaluation (bench/evaluate) builds build/ with the benchmarks and runs every
+# benchmark program in its own step, with the arguments each needs.
 cmd_bench() {
     ensure_packages
-    log "build ($BUILD_TYPE) with benchmarks into build/"
-    configure_build build -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DEU_BUILD_BENCH=ON
-    local list=build/bench/programs.txt prog n=0
-    [[ -f $list ]] || die "no $list: benchmarks were not configured"
-    while IFS= read -r prog; do
-        [[ -n $prog ]] || continue
-        n=$((n + 1))
-        log "bench: $(basename "$prog")${*:+ $*}"
-        "$prog" "$@"
-    done <"$list"
-    ((n > 0)) || echo "dev.sh: no benchmarks in bench/ yet"
+    log "bench/evaluate${*:+ $*} (build/, $BUILD_TYPE, with benchmarks)"
+    BUILD_TYPE=$BUILD_TYPE exec "$ROOT/bench/evaluate" --build "$ROOT/build" "$@"
 }
 
 case ${1:-} in

@@ -19,9 +19,11 @@
  * Locking:
  *   eu_mutex (after rtnl_lock when both are taken): the port list, the
  *     classification tables, ports' user counts, module-wide counters.
- *   eu_kvr.lock (spin, BH): the switch side of one VR: own[], cache[], ring
- *     counters, rx and refusal counters. Taken in softirq by the rx handler
- *     and with BH off by the VR's transmit thread.
+ *   eu_kvr.txmutex: the transmit side of one VR (pending frames, tx
+ *     counters); held by whoever transmits: the VR's write() or its thread.
+ *   eu_kvr.lock (spin, BH; inside txmutex): the switch side of one VR:
+ *     own[], cache[], ring counters, rx and refusal counters. Taken in
+ *     softirq by the rx handler and with BH off by the transmitter.
  *   RCU (net): classification tables and port->dev are read under the rx
  *     path's and the transmit thread's rcu_read_lock().
  */
@@ -31,6 +33,7 @@
 #include <linux/types.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
+#include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/rcupdate.h>
 
@@ -73,13 +76,24 @@ struct eu_ktable {
 	struct eu_kmatch m[];
 };
 
-/* Counters written by the transmit thread only. */
+/* Counters of the transmit side: written under eu_kvr.txmutex only. */
 struct eu_ktx_stats {
 	u64 pkts;
 	u64 bytes;
 	u64 err;
 	u64 sleeps;
+	u64 direct;                     /* passes run in the VR's write() */
+	u64 thread;                     /* passes run by the transmit thread */
+	u64 busy;                       /* driver queue full: frames waited */
 	u64 port[EU_KDEV_MAX_PORTS];
+};
+
+/* A frame taken from the tx ring, checked, waiting to be sent. */
+struct eu_txpkt {
+	u32 idx;
+	u16 off;
+	u16 len;
+	u16 port;
 };
 
 /* A VR: its region, and the switch side of it. */
@@ -117,6 +131,14 @@ struct eu_kvr {
 
 	atomic64_t rx_wakeups;
 	atomic64_t tx_kicks;
+
+	/*
+	 * The transmit side: one transmitter at a time, either the VR's own
+	 * write()/KICK (tx-in-write) or the transmit thread.
+	 */
+	struct mutex txmutex;
+	struct eu_txpkt pk[EU_TX_BURST]; /* taken, waiting for a full driver queue */
+	u32 npk;
 	struct eu_ktx_stats tx;
 
 	wait_queue_head_t rxwq;         /* poll() of the VR */
@@ -124,11 +146,15 @@ struct eu_kvr {
 	wait_queue_head_t txwq;         /* the transmit thread sleeps here */
 	atomic_t tx_kick;
 	struct task_struct *txthread;
+
+	struct list_head node;          /* in the module's list of VRs (europa_main.c) */
+	struct pid *owner;              /* the process that created the VR */
 };
 
 /* europa_dp.c: the datapath */
 void eu_kvr_rx(struct eu_kvr *vr, u16 vport, struct sk_buff *skb);
 int eu_tx_thread(void *arg);
+void eu_tx_kick(struct eu_kvr *vr);
 bool eu_rx_pending(struct eu_kvr *vr);
 void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st);
 
@@ -140,5 +166,6 @@ void eu_ports_exit(void);
 unsigned int eu_ports_active(void);
 
 extern unsigned int eu_spin_us;
+extern bool eu_tx_in_write;
 
 #endif /* EUROPA_KMOD_H */

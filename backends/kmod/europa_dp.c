@@ -11,6 +11,7 @@
 #include <linux/delay.h>
 #include <linux/if_vlan.h>
 #include <linux/kthread.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
@@ -255,13 +256,6 @@ static bool eu_tx_pending(struct eu_kvr *vr)
 	return n && n <= vr->rsize;
 }
 
-struct eu_txpkt {
-	u32 idx;
-	u16 off;
-	u16 len;
-	u16 port;
-};
-
 /*
  * Take up to max frames from the tx ring. Every entry is checked
  * (index, our record, state TX); the descriptor's off, len and port are read
@@ -378,7 +372,7 @@ static u32 eu_tx_direct(struct net_device *dev, struct sk_buff **skbs, u32 n, u3
  * Returns how many frames, from the front, are done with (sent, or dropped
  * and counted: port gone, no memory); the rest wait for the queue to drain,
  * so back-pressure reaches the VR's tx ring instead of dropping here.
- * Counts into vr->tx (this thread only).
+ * Counts into vr->tx. Caller holds vr->txmutex.
  */
 static u32 eu_tx_send(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
 {
@@ -413,6 +407,7 @@ static u32 eu_tx_send(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
 				kfree_skb(skbs[done++]);
 			j = stop;
 			WRITE_ONCE(vr->tx.err, vr->tx.err + err);
+			WRITE_ONCE(vr->tx.busy, vr->tx.busy + 1);
 		} else {
 			WRITE_ONCE(vr->tx.err, vr->tx.err + (j - i) - ok);
 		}
@@ -447,46 +442,118 @@ static void eu_tx_done(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
 }
 
 /*
- * The transmit thread of one VR: drains the tx ring while it has work,
- * spins for eu_spin_us when it runs dry, then announces EU_WAKE_EVENTFD in
- * the tx wake line and sleeps until the VR kicks it (write() or
- * EU_KDEV_IOC_KICK). The announcement, a full barrier, and a re-check of the
- * ring pair with the VR's publish, fence, and read of need_wakeup in
- * eu_kick(): one of the two sees the other's store.
+ * One pass of the transmitter: take what fits of the tx ring, send what was
+ * taken (and what still waited for the driver), free the slots of what is
+ * done. Caller holds vr->txmutex. Returns the tx ring entries consumed, good
+ * or refused; vr->npk frames still wait for a full driver queue.
+ */
+static u32 eu_tx_pass(struct eu_kvr *vr)
+{
+	u32 got = 0, taken = 0, done;
+
+	if (vr->npk < EU_TX_BURST)
+		taken = eu_tx_take(vr, vr->pk + vr->npk, EU_TX_BURST - vr->npk, &got);
+	vr->npk += got;
+	if (vr->npk) {
+		done = eu_tx_send(vr, vr->pk, vr->npk);
+		eu_tx_done(vr, vr->pk, done);
+		vr->npk -= done;
+		memmove(vr->pk, vr->pk + done, vr->npk * sizeof(vr->pk[0]));
+	}
+	return taken;
+}
+
+/* Passes one write() runs at most before it hands what is left to the thread. */
+#define EU_TX_DIRECT_PASSES 8
+
+/*
+ * The VR kicked (write() or EU_KDEV_IOC_KICK): it published tx entries and
+ * found EU_WAKE_EVENTFD in the tx wake line. With tx_in_write (the default)
+ * the kick itself transmits, in the VR's own context: no thread to wake, no
+ * CPU spinning on the ring. When the ring runs dry it announces
+ * EU_WAKE_EVENTFD again, fences and looks once more, as the thread does
+ * before it sleeps, so the VR's next burst kicks again and no entry is left
+ * behind. The thread takes over when another transmitter is busy, when a
+ * driver queue is full (it waits for it) or after EU_TX_DIRECT_PASSES.
+ */
+void eu_tx_kick(struct eu_kvr *vr)
+{
+	struct eu_wake *w = &vr->wake[EU_RING_TX];
+	u32 i;
+
+	atomic64_inc(&vr->tx_kicks);
+	if (!READ_ONCE(eu_tx_in_write) || !mutex_trylock(&vr->txmutex))
+		goto thread;
+	for (i = 0; i < EU_TX_DIRECT_PASSES; i++) {
+		u32 taken = eu_tx_pass(vr);
+
+		WRITE_ONCE(vr->tx.direct, vr->tx.direct + 1);
+		if (vr->npk)
+			break;
+		if (taken)
+			continue;
+		WRITE_ONCE(w->need_wakeup, EU_KDEV_WAKE_FD);
+		/* pairs with the fence in the VR's eu_wake_needed() */
+		smp_mb();
+		if (!eu_tx_pending(vr)) {
+			mutex_unlock(&vr->txmutex);
+			return;
+		}
+	}
+	mutex_unlock(&vr->txmutex);
+thread:
+	atomic_set(&vr->tx_kick, 1);
+	wake_up_interruptible(&vr->txwq);
+}
+
+/*
+ * The transmit thread of one VR: drains the tx ring while it has work, and
+ * when it runs dry polls it for spin_us (at once with tx_in_write, where the
+ * VR's kicks transmit), then announces EU_WAKE_EVENTFD in the tx wake line
+ * and sleeps until the VR kicks it (write() or EU_KDEV_IOC_KICK). The
+ * announcement, a full barrier, and a re-check of the ring pair with the
+ * VR's publish, fence, and read of need_wakeup in eu_kick(): one of the two
+ * sees the other's store.
  */
 int eu_tx_thread(void *arg)
 {
 	struct eu_kvr *vr = arg;
 	struct eu_wake *w = &vr->wake[EU_RING_TX];
-	struct eu_txpkt pk[EU_TX_BURST];
-	u64 idle_since = 0;
-	u32 npk = 0;	/* frames taken, waiting for a full driver queue */
+	u64 idle_since = 0, spin_ns;
 
 	while (!kthread_should_stop()) {
-		u32 got = 0, taken = 0, done;
+		bool in_write = READ_ONCE(eu_tx_in_write);
+		u32 taken, had, left;
 
-		if (npk < EU_TX_BURST)
-			taken = eu_tx_take(vr, pk + npk, EU_TX_BURST - npk, &got);
-		npk += got;
-		if (npk) {
-			done = eu_tx_send(vr, pk, npk);
-			eu_tx_done(vr, pk, done);
-			npk -= done;
-			memmove(pk, pk + done, npk * sizeof(*pk));
-			if (npk)	/* let the driver clean its ring */
-				usleep_range(20, 100);
-			else
-				cond_resched();
+		mutex_lock(&vr->txmutex);
+		had = vr->npk;
+		taken = eu_tx_pass(vr);
+		left = vr->npk;
+		if (taken || had)
+			WRITE_ONCE(vr->tx.thread, vr->tx.thread + 1);
+		mutex_unlock(&vr->txmutex);
+		/*
+		 * tx-in-write: the thread only helps out (a full queue, a busy
+		 * transmitter); the VR's next burst kicks and transmits again.
+		 * Entries published meanwhile are ours: the next pass, or the
+		 * re-check before sleeping, finds them.
+		 */
+		if (in_write && (taken || had))
+			WRITE_ONCE(w->need_wakeup, EU_KDEV_WAKE_FD);
+		if (left) {	/* let the driver clean its ring */
+			usleep_range(20, 100);
 			idle_since = 0;
 			continue;
 		}
-		if (taken) {	/* only refused entries */
+		if (taken || had) {
+			cond_resched();
 			idle_since = 0;
 			continue;
 		}
+		spin_ns = in_write ? 0 : (u64)READ_ONCE(eu_spin_us) * NSEC_PER_USEC;
 		if (!idle_since)
 			idle_since = ktime_get_ns();
-		if (ktime_get_ns() - idle_since < (u64)READ_ONCE(eu_spin_us) * NSEC_PER_USEC) {
+		if (ktime_get_ns() - idle_since < spin_ns) {
 			cpu_relax();
 			cond_resched();
 			continue;
@@ -495,7 +562,8 @@ int eu_tx_thread(void *arg)
 		/* pairs with the fence in the VR's eu_wake_needed() */
 		smp_mb();
 		if (eu_tx_pending(vr)) {
-			WRITE_ONCE(w->need_wakeup, 0);
+			if (!in_write)
+				WRITE_ONCE(w->need_wakeup, 0);
 			idle_since = 0;
 			continue;
 		}
@@ -504,12 +572,16 @@ int eu_tx_thread(void *arg)
 		wait_event_interruptible(vr->txwq, atomic_read(&vr->tx_kick) ||
 					 kthread_should_stop());
 		atomic_set(&vr->tx_kick, 0);
-		WRITE_ONCE(w->need_wakeup, 0);
+		if (!READ_ONCE(eu_tx_in_write))	/* the thread polls: no kicks needed */
+			WRITE_ONCE(w->need_wakeup, 0);
 		idle_since = 0;
 	}
 	/* stopping: what still waits for the driver is dropped, its slots returned */
-	WRITE_ONCE(vr->tx.err, vr->tx.err + npk);
-	eu_tx_done(vr, pk, npk);
+	mutex_lock(&vr->txmutex);
+	WRITE_ONCE(vr->tx.err, vr->tx.err + vr->npk);
+	eu_tx_done(vr, vr->pk, vr->npk);
+	vr->npk = 0;
+	mutex_unlock(&vr->txmutex);
 	return 0;
 }
 
@@ -521,6 +593,11 @@ void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st)
 	memset(st, 0, sizeof(*st));
 	st->nports = vr->nports;
 	st->nslots = vr->h.nslots;
+	st->vr_id = vr->id;
+	st->pid = pid_vnr(vr->owner);
+	st->nrules = vr->nrules;
+	for (i = 0; i < vr->nports; i++)
+		strscpy(st->ports[i], vr->port[i]->name, sizeof(st->ports[i]));
 	spin_lock_bh(&vr->lock);
 	st->rx_pkts = vr->rx_pkts;
 	st->rx_bytes = vr->rx_bytes;
@@ -544,6 +621,9 @@ void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st)
 	st->tx_bytes = READ_ONCE(vr->tx.bytes);
 	st->tx_err = READ_ONCE(vr->tx.err);
 	st->tx_sleeps = READ_ONCE(vr->tx.sleeps);
+	st->tx_direct = READ_ONCE(vr->tx.direct);
+	st->tx_thread = READ_ONCE(vr->tx.thread);
+	st->tx_busy = READ_ONCE(vr->tx.busy);
 	for (i = 0; i < vr->nports; i++)
 		st->port_tx[i] = READ_ONCE(vr->tx.port[i]);
 }

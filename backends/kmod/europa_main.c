@@ -31,6 +31,10 @@ unsigned int eu_spin_us = 50;
 module_param_named(spin_us, eu_spin_us, uint, 0644);
 MODULE_PARM_DESC(spin_us, "Microseconds a transmit thread polls an empty tx ring before it sleeps (default 50)");
 
+bool eu_tx_in_write = true;
+module_param_named(tx_in_write, eu_tx_in_write, bool, 0644);
+MODULE_PARM_DESC(tx_in_write, "A VR's kick (write()/KICK) transmits in the VR's own context instead of waking its transmit thread (default 1)");
+
 static unsigned int eu_max_slots = 65536;
 module_param_named(max_slots, eu_max_slots, uint, 0644);
 MODULE_PARM_DESC(max_slots, "Largest pool a VR may ask for, in slots (default 65536)");
@@ -48,6 +52,15 @@ static atomic64_t eu_bytes_active = ATOMIC64_INIT(0);
 static atomic64_t eu_slots_reclaimed = ATOMIC64_INIT(0);
 static atomic64_t eu_slots_lost = ATOMIC64_INIT(0);
 static atomic_t eu_next_id = ATOMIC_INIT(0);
+
+/*
+ * Live VRs, for EU_KDEV_IOC_STATS by id (europactl), and the counters of
+ * released ones (EU_KDEV_IOC_INFO's totals). A VR leaves the list before its
+ * teardown starts, so a reader holding eu_vrs_mutex may use any VR on it.
+ */
+static LIST_HEAD(eu_vrs);
+static DEFINE_MUTEX(eu_vrs_mutex);
+static u64 eu_gone_bad[EU_KDEV_BAD_COUNT], eu_gone_rx, eu_gone_tx; /* eu_vrs_mutex */
 
 /* Per open file. */
 struct eu_kfile {
@@ -152,6 +165,7 @@ static void eu_region_format(struct eu_kvr *vr)
 
 static void eu_kvr_free(struct eu_kvr *vr)
 {
+	put_pid(vr->owner);
 	vfree(vr->mem);
 	kvfree(vr->own);
 	kvfree(vr->cache);
@@ -197,6 +211,9 @@ static struct eu_kvr *eu_kvr_new(const struct eu_kdev_create *c, int *err)
 	vr->nrules = c->nrules;
 	memcpy(vr->rules, c->rules, sizeof(vr->rules));
 	spin_lock_init(&vr->lock);
+	mutex_init(&vr->txmutex);
+	INIT_LIST_HEAD(&vr->node);
+	vr->owner = get_pid(task_tgid(current));
 	init_waitqueue_head(&vr->rxwq);
 	init_waitqueue_head(&vr->txwq);
 	vr->id = atomic_inc_return(&eu_next_id);
@@ -247,6 +264,9 @@ static long eu_ioc_create(struct eu_kfile *kf, void __user *arg)
 		goto out;
 	}
 	wake_up_process(vr->txthread);
+	mutex_lock(&eu_vrs_mutex);
+	list_add_tail(&vr->node, &eu_vrs);
+	mutex_unlock(&eu_vrs_mutex);
 	atomic_inc(&eu_vrs_active);
 	atomic64_inc(&eu_vrs_created);
 	atomic64_add(vr->h.nslots, &eu_slots_active);
@@ -298,14 +318,49 @@ static long eu_ioc_layout(struct eu_kvr *vr, void __user *arg)
 	return eu_copy_out(arg, &l, sizeof(l));
 }
 
+/*
+ * EU_KDEV_IOC_STATS: the fd's own VR, or (vr == NULL, a caller with
+ * CAP_NET_ADMIN whose struct reaches vr_id) the live VR with the least id
+ * >= vr_id.
+ */
 static long eu_ioc_stats(struct eu_kvr *vr, void __user *arg)
 {
-	struct eu_kdev_stats *st = kmalloc(sizeof(*st), GFP_KERNEL);
+	struct eu_kdev_stats *st;
+	struct eu_kvr *v;
+	u32 usize, want;
 	long err;
 
+	if (!vr) {
+		if (get_user(usize, (u32 __user *)arg))
+			return -EFAULT;
+		if (usize < offsetofend(struct eu_kdev_stats, vr_id))
+			return -ENXIO;
+		if (!capable(CAP_NET_ADMIN))
+			return -EPERM;
+		if (get_user(want, (u32 __user *)(arg + offsetof(struct eu_kdev_stats, vr_id))))
+			return -EFAULT;
+	}
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	eu_kvr_stats(vr, st);
+	if (vr) {
+		eu_kvr_stats(vr, st);
+	} else {
+		err = -ENOENT;
+		mutex_lock(&eu_vrs_mutex);
+		list_for_each_entry(v, &eu_vrs, node) {
+			if (v->id >= want) {
+				eu_kvr_stats(v, st);
+				err = 0;
+				break;
+			}
+		}
+		mutex_unlock(&eu_vrs_mutex);
+		if (err) {
+			kfree(st);
+			return err;
+		}
+	}
 	err = eu_copy_out(arg, st, sizeof(*st));
 	kfree(st);
 	return err;
@@ -314,6 +369,8 @@ static long eu_ioc_stats(struct eu_kvr *vr, void __user *arg)
 static long eu_ioc_info(void __user *arg)
 {
 	struct eu_kdev_info in;
+	struct eu_kvr *v;
+	int i;
 
 	memset(&in, 0, sizeof(in));
 	in.abi_version = EU_KDEV_ABI_VERSION;
@@ -326,14 +383,21 @@ static long eu_ioc_info(void __user *arg)
 	in.slots_reclaimed = atomic64_read(&eu_slots_reclaimed);
 	in.slots_lost = atomic64_read(&eu_slots_lost);
 	in.ports_active = eu_ports_active();
+	mutex_lock(&eu_vrs_mutex);
+	for (i = 0; i < EU_KDEV_BAD_COUNT; i++)
+		in.bad[i] = eu_gone_bad[i];
+	in.rx_pkts = eu_gone_rx;
+	in.tx_pkts = eu_gone_tx;
+	list_for_each_entry(v, &eu_vrs, node) {
+		spin_lock_bh(&v->lock);
+		for (i = 0; i < EU_KDEV_BAD_COUNT; i++)
+			in.bad[i] += v->bad[i];
+		in.rx_pkts += v->rx_pkts;
+		spin_unlock_bh(&v->lock);
+		in.tx_pkts += READ_ONCE(v->tx.pkts);
+	}
+	mutex_unlock(&eu_vrs_mutex);
 	return eu_copy_out(arg, &in, sizeof(in));
-}
-
-static void eu_kick_tx(struct eu_kvr *vr)
-{
-	atomic64_inc(&vr->tx_kicks);
-	atomic_set(&vr->tx_kick, 1);
-	wake_up_interruptible(&vr->txwq);
 }
 
 static long eu_ioctl(struct file *f, unsigned int cmd, unsigned long uarg)
@@ -349,15 +413,15 @@ static long eu_ioctl(struct file *f, unsigned int cmd, unsigned long uarg)
 		return eu_ioc_info(arg);
 	}
 	vr = eu_file_vr(f);
+	if (cmd == EU_KDEV_IOC_STATS)
+		return eu_ioc_stats(vr, arg);
 	if (!vr)
 		return -ENXIO;
 	switch (cmd) {
 	case EU_KDEV_IOC_LAYOUT:
 		return eu_ioc_layout(vr, arg);
-	case EU_KDEV_IOC_STATS:
-		return eu_ioc_stats(vr, arg);
 	case EU_KDEV_IOC_KICK:
-		eu_kick_tx(vr);
+		eu_tx_kick(vr);
 		return 0;
 	}
 	return -ENOTTY;
@@ -414,7 +478,7 @@ static ssize_t eu_write(struct file *f, const char __user *buf, size_t n, loff_t
 		return -ENXIO;
 	if (n < sizeof(u64))
 		return -EINVAL;
-	eu_kick_tx(vr);
+	eu_tx_kick(vr);
 	return sizeof(u64);
 }
 
@@ -439,8 +503,17 @@ static void eu_kvr_release(struct eu_kvr *vr)
 {
 	u32 i, held = 0, busy = 0, vr_side = 0;
 
+	mutex_lock(&eu_vrs_mutex);
+	list_del_init(&vr->node);
+	mutex_unlock(&eu_vrs_mutex);
 	kthread_stop(vr->txthread);
 	eu_ports_detach(vr);
+	mutex_lock(&eu_vrs_mutex);
+	for (i = 0; i < EU_KDEV_BAD_COUNT; i++)
+		eu_gone_bad[i] += vr->bad[i];
+	eu_gone_rx += vr->rx_pkts;
+	eu_gone_tx += vr->tx.pkts;
+	mutex_unlock(&eu_vrs_mutex);
 	for (i = 0; i < vr->h.nslots; i++) {
 		held += vr->own[i] != EU_KOWN_NOT;
 		busy += vr->own[i] == EU_KOWN_BUSY;
@@ -499,8 +572,8 @@ static int __init eu_init(void)
 		eu_ports_exit();
 		return err;
 	}
-	pr_info("europa: /dev/europa ready (kdev ABI %u, region ABI %u.%u)\n",
-		EU_KDEV_ABI_VERSION, EU_ABI_MAJOR, EU_ABI_MINOR);
+	pr_info("europa: /dev/europa ready (kdev ABI %u.%u, region ABI %u.%u)\n",
+		EU_KDEV_ABI_VERSION, EU_KDEV_ABI_MINOR, EU_ABI_MAJOR, EU_ABI_MINOR);
 	return 0;
 }
 

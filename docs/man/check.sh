@@ -3,9 +3,9 @@
 #
 #   docs/man/check.sh [SOURCE_DIR]      (SOURCE_DIR defaults to the tree holding this script)
 #
-# 1. Every page (docs/man/*.1, *.3, *.7, *.8) renders through man(1) with groff warnings
+# 1. Every page (docs/man/*.1, *.3, *.5, *.7, *.8) renders through man(1) with groff warnings
 #    enabled, and any warning is an error. Pages are rendered from a staged man1/ man3/
-#    man7/ tree, so `.so man3/x.3` link pages are followed as they will be once installed.
+#    man5/ man7/ tree, so `.so man3/x.3` link pages are followed as they will be once installed.
 # 2. Every public function of include/europa/*.h (each EU_API declaration and each
 #    `static inline` definition) has a page or a .so link page, and each link page's name
 #    is listed in the NAME section of the page it points to (so apropos finds it too).
@@ -31,9 +31,9 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 fail=0
 
 # ---------------------------------------------------------------- 1. rendering
-mkdir "$tmp/man1" "$tmp/man3" "$tmp/man7" "$tmp/man8"
+mkdir "$tmp/man1" "$tmp/man3" "$tmp/man5" "$tmp/man7" "$tmp/man8"
 npages=0
-for f in "$mandir"/*.1 "$mandir"/*.3 "$mandir"/*.7 "$mandir"/*.8; do
+for f in "$mandir"/*.1 "$mandir"/*.3 "$mandir"/*.5 "$mandir"/*.7 "$mandir"/*.8; do
 	[ -e "$f" ] || continue
 	cp "$f" "$tmp/man${f##*.}/"
 	npages=$((npages + 1))
@@ -42,7 +42,7 @@ if [ "$npages" -eq 0 ]; then
 	echo "check.sh: no pages in $mandir" >&2
 	exit 1
 fi
-for f in "$tmp"/man1/* "$tmp"/man3/* "$tmp"/man7/* "$tmp"/man8/*; do
+for f in "$tmp"/man1/* "$tmp"/man3/* "$tmp"/man5/* "$tmp"/man7/* "$tmp"/man8/*; do
 	[ -e "$f" ] || continue
 	rel=${f#"$tmp"/}
 	# -ww: every groff warning; a fixed width and locale so the result does not depend
@@ -95,7 +95,7 @@ names_of() {
 	awk '/^\.SH /{ if (inn) exit; if ($2 == "NAME") { inn = 1; next } } inn' "$1" |
 		sed -e 's/\\-.*//' -e 's/\\f[BIRP]//g' | tr ',' '\n' | tr -d ' '
 }
-for f in "$mandir"/*.3 "$mandir"/*.7 "$mandir"/*.1 "$mandir"/*.8; do
+for f in "$mandir"/*.3 "$mandir"/*.5 "$mandir"/*.7 "$mandir"/*.1 "$mandir"/*.8; do
 	[ -e "$f" ] || continue
 	first=$(sed -n '1p' "$f")
 	case "$first" in

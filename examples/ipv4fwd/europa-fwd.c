@@ -1,73 +1,56 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * europa-fwd - the bundled IPv4 forwarder. This file holds its embedded
- * default (issue 4, point 5): no NIC, no privileges, one process.
+ * europa-fwd - the bundled IPv4 router (issue 4). Two modes, one forwarding
+ * path (router.c):
  *
- * Design. The program creates a region and plays both of its sides in one
- * thread, alternately: the switch side (eu_sw_*) is a traffic generator and
- * checker, the VR side (eu_vr_*) is the real forwarder. One thread keeps the
- * run deterministic for a --seed and lets the TSC count only the VR's busy
- * bursts; the inproc switch has no generator port, and a second thread would
- * only add a core's worth of noise to the cycle count.
+ *  - router mode (--vr NAME): open a VR by name (eu_vr_open(): "inproc:...",
+ *    "europad:#vr", "kdev:..."), configure it (--config, --routes, --import,
+ *    the control socket) and forward until a signal, --seconds, or
+ *    --exit-idle after the last frame (for pcap inputs).
+ *  - the embedded default (no --vr): no NIC, no privileges, one process. It
+ *    creates a region and plays both of its sides in one thread, alternately:
+ *    the switch side (eu_sw_*) is a traffic generator and checker, the VR
+ *    side runs the router over a generated BGP-like table. One thread keeps
+ *    the run deterministic for a --seed and lets the TSC count only the VR's
+ *    busy bursts.
  *
- *  - generator: 64-byte UDP frames to random destinations inside the
- *    generated BGP-like table's prefixes, plus a share of unroutable ones
- *    (198.18.0.0/15, excluded from the table), TTL 1, martian destinations
- *    and bad checksums; a sequence number in the payload. For every frame it
- *    records the expected outcome (eu_lpm_lookup() done here, apart from the
- *    VR's burst path), and for one frame in 64 it also checks that answer
- *    against an independent reference (a hash set of the routes per prefix
- *    length, probed from /32 down).
- *  - VR: per burst, prefetch the frames, validate the IPv4 header
- *    (eu_ipv4_check), drop martians, look the destinations up in one
- *    eu_lpm_lookup_burst(), drop no-route and TTL <= 1, decrement the TTL
- *    (RFC 1624), rewrite the MACs from the next-hop table, set the egress
- *    port and transmit in place. Drops are counted by reason.
- *  - checker: every frame the VR sent must be the next expected forwarded
- *    frame, on the next hop's port, with its MACs, TTL 63 and a valid
- *    checksum; the VR's drops must equal the generator's expected drops.
- *
- * Exits 1 on any mismatch, lost frame or if nothing was forwarded.
+ * The embedded default's generator sends 64-byte UDP frames to random
+ * destinations inside the table's prefixes, plus a share of unroutable ones
+ * (198.18.0.0/16, kept out of the table), TTL 1, martian destinations and
+ * bad checksums; a sequence number in the payload. The checker then wants
+ * every frame the VR sent to be the next expected forwarded frame, on the
+ * next hop's port, with its MACs, TTL 63 and a valid checksum (expected
+ * outcomes from fwd_router_lookup(), sampled against an independent
+ * reference: a hash set of the routes per prefix length), or a well-formed
+ * ICMP error back to the source; and the router's drop counters to equal
+ * the generator's expected drops. Exits 1 on any mismatch, lost frame or if
+ * nothing was forwarded.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <europa/europa.h>
 
+#include "router.h"
+
 #define FRAME_LEN   64
 #define MAX_BURST   256
-#define NPORTS      4  /* port 0: ingress; next hops egress on 1..3 */
-#define NNH         16 /* next hops in the neighbour table */
-#define SAMPLE_MASK 63 /* one frame in 64 checked against the reference */
-
-/* Drop reasons of the VR, after the header checks (EU_IPV4_BAD_*). */
-enum {
-	D_NOT_IPV4 = 0,
-	D_HDR, /* eu_ipv4_check() failed, by reason in hdr[] */
-	D_MARTIAN_SRC,
-	D_MARTIAN_DST,
-	D_NO_ROUTE,
-	D_TTL,
-	D_COUNT
-};
-static const char *const drop_name[D_COUNT] = {"not_ipv4",    "header",   "martian_src",
-					       "martian_dst", "no_route", "ttl"};
-
-struct nexthop {
-	__u16 port;
-	unsigned char mac[6];
-};
-
-struct vr_stats {
-	__u64 rx, fwd, drop[D_COUNT], hdr[EU_IPV4_CHECK_COUNT], martian[EU_IPV4_MARTIAN_COUNT];
-	__u64 busy_cycles;
-};
+#define NPORTS      4           /* port 0: ingress; next hops egress on 1..3 */
+#define NNH         16          /* next hops (gateways) of the generated table */
+#define SAMPLE_MASK 63          /* one frame in 64 checked against the reference */
+#define GEN_SRC     0xc6130001U /* 198.19.0.1: the generator's address, behind port 0 */
 
 static volatile sig_atomic_t stop;
 
@@ -85,15 +68,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 static inline __u64 rdtsc(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
 	return __builtin_ia32_rdtsc();
 #else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+	return now_ns();
 #endif
 }
 
@@ -107,91 +95,294 @@ static inline __u64 xrand(__u64 *s)
 	return *s = x;
 }
 
-/* ------------------------------------------------------- the forwarder (VR) */
+/* ----------------------------------------------------------------- options */
 
-static struct nexthop nh_tbl[NNH];
-static unsigned char port_mac[NPORTS][6];
+struct opts {
+	/* both modes */
+	double seconds; /* 0: no limit (router mode's default) */
+	unsigned burst;
+	int quiet;
+	struct fwd_router_opts ro;
+	/* embedded default */
+	__u64 packets;
+	unsigned routes;
+	__u64 seed;
+	/* router mode */
+	const char *vr;
+	const char *config[16];
+	unsigned nconfig;
+	const char *route_files[16];
+	unsigned nroute_files;
+	const char *import[16];
+	unsigned nimport;
+	const char *control;
+	const char *punt;
+	double stats_interval;
+	int stats_json;
+	unsigned exit_idle_ms;
+};
 
-/* Forward one burst in place: the VR's whole fast path. */
-static void vr_burst(struct eu_vr *vr, const struct eu_lpm *lpm, const __u32 *idx, unsigned n,
-		     struct vr_stats *st)
+static void usage(FILE *f)
 {
-	__u32 dst[MAX_BURST], pos[MAX_BURST], out[MAX_BURST], drop[MAX_BURST];
-	unsigned i, k = 0, nd = 0, nout = 0, sent;
-
-	for (i = 0; i < n; i++)
-		__builtin_prefetch(eu_vr_data(vr, idx[i]), 1);
-	for (i = 0; i < n; i++) {
-		const struct eu_desc *d = eu_vr_desc(vr, idx[i]);
-		const unsigned char *f = eu_vr_data(vr, idx[i]);
-		const struct eu_ipv4_hdr *ip = (const struct eu_ipv4_hdr *)(f + 14);
-		int r;
-
-		if (eu_unlikely(d->len < 14 || f[12] != 0x08 || f[13] != 0x00)) {
-			st->drop[D_NOT_IPV4]++;
-			drop[nd++] = idx[i];
-			continue;
-		}
-		r = eu_ipv4_check(ip, d->len - 14U);
-		if (eu_unlikely(r != EU_IPV4_OK)) {
-			st->drop[D_HDR]++;
-			st->hdr[r]++;
-			drop[nd++] = idx[i];
-			continue;
-		}
-		r = eu_ipv4_martian_src(eu_ipv4_saddr(ip));
-		if (eu_unlikely(r)) {
-			st->drop[D_MARTIAN_SRC]++;
-			st->martian[r]++;
-			drop[nd++] = idx[i];
-			continue;
-		}
-		r = eu_ipv4_martian_dst(eu_ipv4_daddr(ip));
-		if (eu_unlikely(r)) {
-			st->drop[D_MARTIAN_DST]++;
-			st->martian[r]++;
-			drop[nd++] = idx[i];
-			continue;
-		}
-		pos[k] = idx[i];
-		dst[k++] = eu_ipv4_daddr(ip);
-	}
-	eu_lpm_read_lock();
-	eu_lpm_lookup_burst(lpm, dst, dst, k);
-	eu_lpm_read_unlock();
-	for (i = 0; i < k; i++) {
-		struct eu_desc *d = eu_vr_desc(vr, pos[i]);
-		unsigned char *f = eu_vr_data(vr, pos[i]);
-		struct eu_ipv4_hdr *ip = (struct eu_ipv4_hdr *)(f + 14);
-		const struct nexthop *nh;
-
-		if (eu_unlikely(dst[i] >= NNH)) { /* EU_LPM_MISS; ICMP unreachable later */
-			st->drop[D_NO_ROUTE]++;
-			drop[nd++] = pos[i];
-			continue;
-		}
-		if (eu_unlikely(ip->ttl <= 1)) { /* ICMP time exceeded later */
-			st->drop[D_TTL]++;
-			drop[nd++] = pos[i];
-			continue;
-		}
-		eu_ipv4_ttl_dec(ip);
-		nh = &nh_tbl[dst[i]];
-		memcpy(f, nh->mac, 6);
-		memcpy(f + 6, port_mac[nh->port], 6);
-		d->len = (__u16)(14U + eu_ipv4_tot_len(ip)); /* trim Ethernet padding */
-		d->port = nh->port;
-		out[nout++] = pos[i];
-	}
-	sent = eu_vr_tx_burst(vr, out, nout);
-	if (eu_unlikely(sent < nout)) /* cannot happen: rings hold every slot */
-		eu_vr_free_burst(vr, out + sent, nout - sent);
-	if (nd)
-		eu_vr_free_burst(vr, drop, nd);
-	st->rx += n;
-	st->fwd += sent;
+	fprintf(f,
+		"usage: europa-fwd [OPTIONS]                       the embedded default\n"
+		"       europa-fwd --vr NAME [--config FILE] [--routes FILE] [--import FILE|-]\n"
+		"                  [--control SOCKET] [--seconds N] [--stats-interval S]\n"
+		"                  [--stats-json] [--punt TAPNAME] [--exit-idle MS] [--quiet]\n"
+		"\n"
+		"The libeuropa IPv4 router: RFC 1812 checks, longest-prefix match, TTL and\n"
+		"checksum (RFC 1624), ARP, ICMP echo and errors (rate-limited), fragmentation,\n"
+		"MAC rewrite, all in place on the VR's slots, in bursts.\n"
+		"\n"
+		"Without --vr it runs its embedded default: a VR forwarding over an in-process\n"
+		"region, fed by a built-in generator of 64-byte UDP frames to random\n"
+		"destinations of a generated BGP-like table, every frame checked. No NIC, no\n"
+		"privileges. Exits 0 when every frame was forwarded or dropped as expected.\n"
+		"\n"
+		"Router mode:\n"
+		"  -v, --vr NAME          the VR to open: inproc:PORT[;PORT...] (e.g.\n"
+		"                         \"inproc:pcap:in.pcap,out.pcap\"), europad:[SOCKET]#VR,\n"
+		"                         kdev:[DEVICE][#KEY=VALUE,...] (see europa-fwd(1))\n"
+		"  -c, --config FILE      commands in ip(8) syntax, one a line: addr add\n"
+		"                         198.18.0.1/24 dev p0, link set p0 mtu 1400 address MAC,\n"
+		"                         route add ..., neigh add A lladdr M dev D (repeatable)\n"
+		"  -r, --routes FILE      one `ip route` route a line (repeatable)\n"
+		"  -i, --import FILE|-    `ip -4 route show` output: routes on our ports "
+		"(repeatable)\n"
+		"  -C, --control SOCKET   serve europactl on this AF_UNIX socket\n"
+		"  -P, --punt TAPNAME     traffic to the router it does not answer goes to this\n"
+		"                         TAP device (created if needed; root), and back\n"
+		"  -I, --stats-interval S progress line every S seconds on stderr (default 1,\n"
+		"                         0: none)\n"
+		"  -j, --stats-json       the summary at exit as one JSON object\n"
+		"  -x, --exit-idle MS     stop MS milliseconds after the last frame (pcap inputs)\n"
+		"      --icmp-rate N      ICMP errors per second (default 100)\n"
+		"      --icmp-burst N     ICMP token bucket depth (default 50)\n"
+		"      --arp-hold N       packets held per unresolved neighbour (default 4)\n"
+		"      --arp-retries N    ARP requests before a neighbour fails (default 3)\n"
+		"      --arp-timeout MS   between ARP requests (default 1000)\n"
+		"\n"
+		"Embedded default:\n"
+		"  -n, --packets N        stop after N frames (default: the time limit)\n"
+		"  -r, --routes N         prefixes in the generated table (default 1000000)\n"
+		"  -S, --seed N           table and traffic seed (default 1)\n"
+		"\n"
+		"Both:\n"
+		"  -t, --seconds S        run for S seconds (embedded default: 5; router: no "
+		"limit)\n"
+		"  -b, --burst N          frames per burst, 1..%d (default 32)\n"
+		"  -q, --quiet            no progress lines, only the summary\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the library version\n"
+		"\n"
+		"Signals: SIGINT and SIGTERM stop it; the summary (every non-zero drop reason)\n"
+		"goes to stdout. See europa-fwd(1) and docs/fwd.md.\n",
+		MAX_BURST);
 }
 
+static int num(const char *opt, const char *v, unsigned long lo, unsigned long hi, unsigned *out)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 0);
+	if (errno || *end || !*v || x < lo || x > hi) {
+		fprintf(stderr, "europa-fwd: --%s %s: give a number from %lu to %lu\n", opt, v, lo,
+			hi);
+		return -1;
+	}
+	*out = (unsigned)x;
+	return 0;
+}
+
+static int add_file(const char **arr, unsigned *n, const char *opt, const char *v)
+{
+	if (*n == 16) {
+		fprintf(stderr, "europa-fwd: --%s given more than 16 times\n", opt);
+		return -1;
+	}
+	arr[(*n)++] = v;
+	return 0;
+}
+
+enum { O_ICMP_RATE = 256, O_ICMP_BURST, O_ARP_HOLD, O_ARP_RETRIES, O_ARP_TIMEOUT };
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"seconds", required_argument, NULL, 't'},
+		{"packets", required_argument, NULL, 'n'},
+		{"routes", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, 'S'},
+		{"burst", required_argument, NULL, 'b'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"vr", required_argument, NULL, 'v'},
+		{"config", required_argument, NULL, 'c'},
+		{"import", required_argument, NULL, 'i'},
+		{"control", required_argument, NULL, 'C'},
+		{"punt", required_argument, NULL, 'P'},
+		{"stats-interval", required_argument, NULL, 'I'},
+		{"stats-json", no_argument, NULL, 'j'},
+		{"exit-idle", required_argument, NULL, 'x'},
+		{"icmp-rate", required_argument, NULL, O_ICMP_RATE},
+		{"icmp-burst", required_argument, NULL, O_ICMP_BURST},
+		{"arp-hold", required_argument, NULL, O_ARP_HOLD},
+		{"arp-retries", required_argument, NULL, O_ARP_RETRIES},
+		{"arp-timeout", required_argument, NULL, O_ARP_TIMEOUT},
+		{NULL, 0, NULL, 0},
+	};
+	const char *routes = NULL;
+	char *end;
+	int c, seconds_set = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->seconds = 5;
+	o->routes = 1000000;
+	o->seed = 1;
+	o->burst = 32;
+	o->stats_interval = 1;
+	fwd_router_opts_default(&o->ro);
+	while ((c = getopt_long(argc, argv, "t:n:r:S:b:qhVv:c:i:C:P:I:jx:", lo, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			o->seconds = strtod(optarg, &end);
+			if (*end || !(o->seconds >= 0 && o->seconds <= 1e7)) {
+				fprintf(stderr,
+					"europa-fwd: --seconds %s: give 0 <= S <= 1e7 "
+					"(0: no limit, router mode only)\n",
+					optarg);
+				return 2;
+			}
+			seconds_set = 1;
+			break;
+		case 'n':
+			o->packets = strtoull(optarg, &end, 0);
+			if (*end || !o->packets) {
+				fprintf(stderr, "europa-fwd: --packets %s: give a count > 0\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'r':
+			routes = optarg;
+			if (add_file(o->route_files, &o->nroute_files, "routes", optarg))
+				return 2;
+			break;
+		case 'S':
+			o->seed = strtoull(optarg, &end, 0);
+			if (*end) {
+				fprintf(stderr, "europa-fwd: --seed %s: not a number\n", optarg);
+				return 2;
+			}
+			break;
+		case 'b':
+			if (num("burst", optarg, 1, MAX_BURST, &o->burst))
+				return 2;
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("europa-fwd (libeuropa %s)\n", eu_version());
+			return 1;
+		case 'v':
+			o->vr = optarg;
+			break;
+		case 'c':
+			if (add_file(o->config, &o->nconfig, "config", optarg))
+				return 2;
+			break;
+		case 'i':
+			if (add_file(o->import, &o->nimport, "import", optarg))
+				return 2;
+			break;
+		case 'C':
+			o->control = optarg;
+			break;
+		case 'P':
+			o->punt = optarg;
+			break;
+		case 'I':
+			o->stats_interval = strtod(optarg, &end);
+			if (*end || !(o->stats_interval >= 0 && o->stats_interval <= 86400)) {
+				fprintf(stderr,
+					"europa-fwd: --stats-interval %s: give 0 (none) to "
+					"86400 seconds\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'j':
+			o->stats_json = 1;
+			break;
+		case 'x':
+			if (num("exit-idle", optarg, 1, 3600000, &o->exit_idle_ms))
+				return 2;
+			break;
+		case O_ICMP_RATE:
+			if (num("icmp-rate", optarg, 0, 1000000, &o->ro.icmp_rate))
+				return 2;
+			break;
+		case O_ICMP_BURST:
+			if (num("icmp-burst", optarg, 1, 1000000, &o->ro.icmp_burst))
+				return 2;
+			break;
+		case O_ARP_HOLD:
+			if (num("arp-hold", optarg, 0, 255, &o->ro.arp_hold))
+				return 2;
+			break;
+		case O_ARP_RETRIES:
+			if (num("arp-retries", optarg, 1, 255, &o->ro.arp_retries))
+				return 2;
+			break;
+		case O_ARP_TIMEOUT:
+			if (num("arp-timeout", optarg, 1, 3600000, &o->ro.arp_timeout_ms))
+				return 2;
+			break;
+		default:
+			fprintf(stderr, "europa-fwd: try --help\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "europa-fwd: unexpected argument \"%s\" (try --help)\n",
+			argv[optind]);
+		return 2;
+	}
+	if (!o->vr) {
+		/* the embedded default: --routes is the size of the generated table */
+		if (o->nconfig || o->nimport || o->control || o->punt || o->exit_idle_ms) {
+			fprintf(stderr, "europa-fwd: --config, --import, --control, --punt and "
+					"--exit-idle need --vr NAME (a VR to route on)\n");
+			return 2;
+		}
+		if (o->nroute_files > 1 ||
+		    (routes && num("routes", routes, 1, 4000000, &o->routes)))
+			return 2;
+		o->nroute_files = 0;
+		if (!(o->seconds > 0 && o->seconds <= 3600)) {
+			fprintf(stderr,
+				"europa-fwd: --seconds: give 0 < S <= 3600 for the embedded "
+				"default\n");
+			return 2;
+		}
+	} else {
+		if (!seconds_set)
+			o->seconds = 0;
+		if (o->packets) {
+			fprintf(stderr,
+				"europa-fwd: --packets is for the embedded default (no --vr)\n");
+			return 2;
+		}
+	}
+	return 0;
+}
 /* ------------------------------------------------ the reference (hash sets) */
 
 struct ref {
@@ -249,129 +440,20 @@ static __u32 ref_lookup(const struct ref *r, __u32 addr)
 	return EU_LPM_MISS;
 }
 
-/* ------------------------------------------------------------ the generator */
+/* ======================================================== the embedded default */
 
-/* Expected outcome of a frame: a next hop id, or EXP_DROP + a D_* reason. */
+static unsigned char port_mac[NPORTS][6];
+static unsigned char nh_mac[NNH][6];
+static unsigned nh_port[NNH];
+
+/* Gateway of generated next hop i: 198.19.P.(1 + i) on port P = 1 + i % 3. */
+static __u32 nh_gw(unsigned i)
+{
+	return 0xc6130000U | (1 + i % (NPORTS - 1)) << 8 | (1 + i);
+}
+
+/* Expected outcome of a frame: a next hop (0..NNH-1), or EXP_DROP | FWD_DROP_*. */
 #define EXP_DROP 0x100U
-
-struct opts {
-	double seconds;
-	__u64 packets;
-	unsigned routes;
-	__u64 seed;
-	unsigned burst;
-	int quiet;
-};
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: europa-fwd [OPTIONS]\n"
-		"The libeuropa IPv4 forwarder. With no options it runs its embedded default:\n"
-		"a VR forwarding in place (RFC 1812 checks, LPM lookup, TTL and checksum, MAC\n"
-		"rewrite) over an in-process region, fed by a built-in generator of 64-byte UDP\n"
-		"frames to random destinations of a generated BGP-like table, every forwarded\n"
-		"frame checked. No NIC, no privileges.\n"
-		"\n"
-		"  -t, --seconds S   run for S seconds (default 5, at most 3600)\n"
-		"  -n, --packets N   stop after N frames (default: the time limit)\n"
-		"  -r, --routes N    prefixes in the generated table (default 1000000)\n"
-		"  -S, --seed N      table and traffic seed (default 1)\n"
-		"  -b, --burst N     frames per burst, 1..%d (default 32)\n"
-		"  -q, --quiet       no live progress, only the summary\n"
-		"  -h, --help        this text\n"
-		"  -V, --version     print the library version\n"
-		"\n"
-		"Exits 0 when every frame was forwarded or dropped as expected, 1 otherwise.\n"
-		"See europa-fwd(1).\n",
-		MAX_BURST);
-}
-
-static int parse(int argc, char **argv, struct opts *o)
-{
-	static const struct option lo[] = {
-		{"seconds", required_argument, NULL, 't'},
-		{"packets", required_argument, NULL, 'n'},
-		{"routes", required_argument, NULL, 'r'},
-		{"seed", required_argument, NULL, 'S'},
-		{"burst", required_argument, NULL, 'b'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
-	};
-	char *end;
-	int c;
-
-	*o = (struct opts){.seconds = 5, .routes = 1000000, .seed = 1, .burst = 32};
-	while ((c = getopt_long(argc, argv, "t:n:r:S:b:qhV", lo, NULL)) != -1) {
-		switch (c) {
-		case 't':
-			o->seconds = strtod(optarg, &end);
-			if (*end || !(o->seconds > 0 && o->seconds <= 3600)) {
-				fprintf(stderr, "europa-fwd: --seconds %s: give 0 < S <= 3600\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'n':
-			o->packets = strtoull(optarg, &end, 0);
-			if (*end || !o->packets) {
-				fprintf(stderr, "europa-fwd: --packets %s: give a count > 0\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'r': {
-			unsigned long v = strtoul(optarg, &end, 0);
-
-			if (*end || v < 1 || v > 4000000) {
-				fprintf(stderr, "europa-fwd: --routes %s: give 1..4000000\n",
-					optarg);
-				return 2;
-			}
-			o->routes = (unsigned)v;
-			break;
-		}
-		case 'S':
-			o->seed = strtoull(optarg, &end, 0);
-			if (*end) {
-				fprintf(stderr, "europa-fwd: --seed %s: not a number\n", optarg);
-				return 2;
-			}
-			break;
-		case 'b': {
-			unsigned long v = strtoul(optarg, &end, 0);
-
-			if (*end || v < 1 || v > MAX_BURST) {
-				fprintf(stderr, "europa-fwd: --burst %s: give 1..%d\n", optarg,
-					MAX_BURST);
-				return 2;
-			}
-			o->burst = (unsigned)v;
-			break;
-		}
-		case 'q':
-			o->quiet = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		case 'V':
-			printf("europa-fwd (libeuropa %s)\n", eu_version());
-			return 1;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "europa-fwd: unexpected argument \"%s\" (try --help)\n",
-			argv[optind]);
-		return 2;
-	}
-	return 0;
-}
 
 struct gen {
 	__u32 *pfx; /* prefixes of the table */
@@ -393,8 +475,8 @@ static void make_template(unsigned char *f)
 	ip->tot_len = eu_htons(FRAME_LEN - 14);
 	ip->ttl = 64;
 	ip->protocol = 17;
-	ip->saddr = eu_htonl(0xc6130001U); /* 198.19.0.1 */
-	f[34] = 0x04;                      /* UDP 1024 -> 1024, length 30, no checksum */
+	ip->saddr = eu_htonl(GEN_SRC);
+	f[34] = 0x04; /* UDP 1024 -> 1024, length 30, no checksum */
 	f[36] = 0x04;
 	f[39] = 30;
 }
@@ -422,11 +504,11 @@ static void gen_frame(struct gen *g, unsigned char *f, __u64 seq, struct sent *s
 	memcpy(f + 42, &seq, sizeof(seq));
 	r = xrand(&g->rng);
 	s->forced = 0;
-	if (kind < 20) { /* unroutable: 198.18.0.0/15 is kept out of the table */
-		dst = 0xc6120000U | (__u32)(r & 0x1ffffU);
+	if (kind < 20) { /* unroutable: 198.18.0.0/16 is kept out of the table */
+		dst = 0xc6120000U | (__u32)(r & 0xffffU);
 	} else if (kind < 23) {
 		dst = 0x7f000000U | (__u32)(r & 0xffffffU); /* loopback: martian */
-		s->forced = EXP_DROP | D_MARTIAN_DST;
+		s->forced = EXP_DROP | FWD_DROP_MARTIAN_DST;
 	} else {
 		unsigned p = (unsigned)((r >> 32) % g->npfx);
 
@@ -434,131 +516,196 @@ static void gen_frame(struct gen *g, unsigned char *f, __u64 seq, struct sent *s
 		if (kind < 28)
 			ip->ttl = 1;
 		else if (kind < 30)
-			s->forced = EXP_DROP | D_HDR;
+			s->forced = EXP_DROP | FWD_DROP_HDR;
 	}
 	ip->daddr = eu_htonl(dst);
 	eu_ipv4_cksum_set(ip);
-	if (s->forced == (EXP_DROP | D_HDR))
+	if (s->forced == (EXP_DROP | FWD_DROP_HDR))
 		ip->check ^= 0x0101;
 	s->dst = dst;
 	s->ttl = ip->ttl;
 }
 
 /*
- * Expected outcome of a frame: a next hop id, or EXP_DROP | reason. The
- * checker computes it after the VR has handled the frame, so that this
- * lookup does not warm the cache for the VR's: eu_lpm_lookup() per frame,
- * checked against the reference for a sample (*mism counts disagreements).
+ * Expected outcome of a frame. The checker computes it after the VR has
+ * handled the frame, so that this lookup does not warm the cache for the
+ * VR's: fwd_router_lookup() per frame, checked against the reference for a
+ * sample (*mism counts disagreements).
  */
-static unsigned expected(const struct eu_lpm *lpm, const struct ref *ref, const struct sent *s,
+static unsigned expected(struct fwd_router *rt, const struct ref *ref, const struct sent *s,
 			 __u64 seq, __u64 *mism)
 {
-	__u32 nh;
+	struct fwd_lookup lk;
+	__u32 nh = EU_LPM_MISS;
 
 	if (s->forced)
 		return s->forced;
-	eu_lpm_read_lock();
-	nh = eu_lpm_lookup(lpm, s->dst);
-	eu_lpm_read_unlock();
+	if (fwd_router_lookup(rt, s->dst, &lk) == 0 && lk.type == EU_IPV4_RT_UNICAST && lk.gw &&
+	    (lk.gw & 0xff) - 1 < NNH)
+		nh = (lk.gw & 0xff) - 1;
 	if ((seq & SAMPLE_MASK) == 0 && ref_lookup(ref, s->dst) != nh) {
 		if ((*mism)++ < 5)
-			fprintf(stderr, "europa-fwd: LPM and reference disagree on %u.%u.%u.%u\n",
+			fprintf(stderr,
+				"europa-fwd: router and reference disagree on %u.%u.%u.%u\n",
 				s->dst >> 24, s->dst >> 16 & 255, s->dst >> 8 & 255, s->dst & 255);
 	}
 	if (nh == EU_LPM_MISS)
-		return EXP_DROP | D_NO_ROUTE;
+		return EXP_DROP | FWD_DROP_NO_ROUTE;
 	if (s->ttl <= 1)
-		return EXP_DROP | D_TTL;
+		return EXP_DROP | FWD_DROP_TTL;
 	return nh;
 }
 
-int main(int argc, char **argv)
+/* An ICMP error the router sent back to the generator: well formed? */
+static int icmp_ok(const unsigned char *f, unsigned len)
 {
-	struct opts o;
+	const struct eu_ipv4_hdr *ip = (const struct eu_ipv4_hdr *)(f + 14);
+	const unsigned char *icmp = f + 34;
+
+	return len >= 14 + 20 + 8 + 28 && !memcmp(f, "\x02\x00\x00\x00\xff\x01", 6) &&
+	       !memcmp(f + 6, port_mac[0], 6) && eu_ipv4_cksum(ip, 20) == 0 &&
+	       eu_ipv4_daddr(ip) == GEN_SRC && eu_ipv4_saddr(ip) == 0xc61300feU &&
+	       eu_csum(icmp, len - 34) == 0 &&
+	       ((icmp[0] == 3 && icmp[1] == 0) || (icmp[0] == 11 && icmp[1] == 0));
+}
+
+/* Ports 198.19.P.254/24, static neighbours, the generated table. */
+static int embedded_setup(struct fwd_router *rt, const struct opts *o, struct gen *g,
+			  struct ref *ref)
+{
 	struct eu_lpm_gen_opts go;
 	struct eu_lpm_gen *lg;
-	struct eu_lpm *lpm;
-	struct ref ref;
-	struct gen g;
-	struct eu_region_opts ro;
-	struct eu_region *reg;
-	struct eu_sw sw;
-	struct eu_vr vr;
-	struct vr_stats st;
-	struct eu_txpkt pk[MAX_BURST];
-	__u32 idx[MAX_BURST];
-	struct sent *expect;
-	__u64 wmask, next_seq = 0, want_seq = 0, bad = 0, mism = 0, fwd_ok = 0;
-	__u64 exp_drop[D_COUNT] = {0}, exp_fwd = 0, last_fwd = 0;
-	double t0, tb, t, tlast;
+	struct eu_ipv4_route route;
+	char err[256];
 	unsigned i;
+	double tb;
 	int rc;
 
-	rc = parse(argc, argv, &o);
-	if (rc)
-		return rc == 1 ? 0 : rc;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	for (i = 0; i < NPORTS; i++) {
+		struct fwd_port_cfg c;
 
-	for (i = 0; i < NPORTS; i++)
-		memcpy(port_mac[i], (const unsigned char[6]){0x02, 0, 0, 0, 0, (unsigned char)i},
-		       6);
-	for (i = 0; i < NNH; i++) {
-		nh_tbl[i].port = (__u16)(1 + i % (NPORTS - 1));
-		memcpy(nh_tbl[i].mac, (const unsigned char[6]){0x02, 0, 0, 0, 1, (unsigned char)i},
-		       6);
+		memset(&c, 0, sizeof(c));
+		c.addr = 0xc6130000U | i << 8 | 254;
+		c.plen = 24;
+		memcpy(c.mac, port_mac[i], 6);
+		rc = fwd_router_port_set(rt, i, &c);
+		if (rc < 0) {
+			fprintf(stderr, "europa-fwd: port %u: %s\n", i, strerror(-rc));
+			return -1;
+		}
+	}
+	for (i = 0; i <= NNH; i++) {
+		struct fwd_neigh n;
+
+		memset(&n, 0, sizeof(n));
+		if (i < NNH) {
+			n.addr = nh_gw(i);
+			n.port = nh_port[i];
+			memcpy(n.mac, nh_mac[i], 6);
+		} else { /* the generator itself, for the ICMP errors */
+			n.addr = GEN_SRC;
+			n.port = 0;
+			memcpy(n.mac, "\x02\x00\x00\x00\xff\x01", 6);
+		}
+		n.state = FWD_NEIGH_PERMANENT;
+		rc = fwd_router_neigh_add(rt, &n);
+		if (rc < 0) {
+			fprintf(stderr, "europa-fwd: neighbour %u: %s\n", i, strerror(-rc));
+			return -1;
+		}
 	}
 
-	/* the table: generated prefixes, next hop by hash */
 	eu_lpm_gen_opts_default(&go);
-	go.seed = o.seed;
+	go.seed = o->seed;
 	go.nexclude = 1;
-	go.exclude[0].prefix = 0xc6120000U; /* 198.18.0.0/15: our unroutable traffic */
+	go.exclude[0].prefix = 0xc6120000U; /* 198.18.0.0/15: unroutable traffic, our ports */
 	go.exclude[0].len = 15;
 	lg = eu_lpm_gen_create(&go);
-	lpm = eu_lpm_create(NULL);
-	g.pfx = malloc(sizeof(*g.pfx) * o.routes);
-	g.plen = malloc(o.routes);
-	if (!lg || !lpm || !g.pfx || !g.plen || ref_init(&ref, o.routes)) {
+	g->pfx = malloc(sizeof(*g->pfx) * o->routes);
+	g->plen = malloc(o->routes);
+	if (!lg || !g->pfx || !g->plen || ref_init(ref, o->routes)) {
 		fprintf(stderr, "europa-fwd: cannot set up the table: %s\n", eu_last_error());
-		return 1;
+		return -1;
 	}
 	tb = now_s();
-	for (g.npfx = 0; g.npfx < o.routes; g.npfx++) {
+	memset(&route, 0, sizeof(route));
+	route.has_via = 1;
+	for (g->npfx = 0; g->npfx < o->routes; g->npfx++) {
 		__u32 p;
 		unsigned len, nh;
 
 		if (eu_lpm_gen_next(lg, &p, &len))
 			break;
-		nh = eu_lpm_gen_hash(p, len, o.seed) % NNH;
-		rc = eu_lpm_add(lpm, p, len, nh);
+		nh = eu_lpm_gen_hash(p, len, o->seed) % NNH;
+		route.prefix = p;
+		route.len = (__u8)len;
+		route.via = nh_gw(nh);
+		rc = fwd_router_route_add(rt, &route, err, sizeof(err));
 		if (rc < 0) {
-			fprintf(stderr, "europa-fwd: adding route %u: %s\n", g.npfx,
-				eu_last_error());
-			return 1;
+			fprintf(stderr, "europa-fwd: adding route %u: %s\n", g->npfx, err);
+			return -1;
 		}
-		g.pfx[g.npfx] = p;
-		g.plen[g.npfx] = (__u8)len;
-		ref_add(&ref, p, len, nh);
+		g->pfx[g->npfx] = p;
+		g->plen[g->npfx] = (__u8)len;
+		ref_add(ref, p, len, nh);
 	}
 	eu_lpm_gen_destroy(lg);
-	if (!g.npfx) {
+	if (!g->npfx) {
 		fprintf(stderr, "europa-fwd: the generator made no prefix\n");
-		return 1;
+		return -1;
 	}
 	fprintf(stderr,
 		"europa-fwd: libeuropa %s: table of %u prefixes (seed %" PRIu64
-		") built in %.2f s, %.1f MiB\n",
-		eu_version(), g.npfx, (uint64_t)o.seed, now_s() - tb,
-		(double)eu_lpm_memsize(lpm) / (1 << 20));
+		") built in %.2f s\n",
+		eu_version(), g->npfx, (uint64_t)o->seed, now_s() - tb);
+	return 0;
+}
 
-	eu_region_opts_default(&ro);
-	ro.flags = EU_REGION_O_UNLINK;
-	reg = eu_region_create("anon", &ro);
+static int embedded(const struct opts *o)
+{
+	struct fwd_router_opts ro = o->ro;
+	struct fwd_router *rt;
+	struct ref ref;
+	struct gen g;
+	struct eu_region_opts rgo;
+	struct eu_region *reg;
+	struct eu_sw sw;
+	struct eu_vr vr;
+	struct fwd_stats st;
+	struct eu_txpkt pk[MAX_BURST];
+	__u32 idx[MAX_BURST];
+	struct sent *expect;
+	__u64 wmask, next_seq = 0, want_seq = 0, bad = 0, mism = 0, fwd_ok = 0, icmp_seen = 0;
+	__u64 exp_drop[FWD_DROP_COUNT] = {0}, exp_fwd = 0, last_fwd = 0, fwd_now = 0;
+	__u64 busy = 0, vr_rx = 0, last_tick;
+	double t0, t, tlast;
+	unsigned i;
+
+	for (i = 0; i < NPORTS; i++)
+		memcpy(port_mac[i], (const unsigned char[6]){0x02, 0, 0, 0, 0, (unsigned char)i},
+		       6);
+	for (i = 0; i < NNH; i++) {
+		nh_port[i] = 1 + i % (NPORTS - 1);
+		memcpy(nh_mac[i], (const unsigned char[6]){0x02, 0, 0, 0, 1, (unsigned char)i}, 6);
+	}
+
+	eu_region_opts_default(&rgo);
+	rgo.flags = EU_REGION_O_UNLINK;
+	reg = eu_region_create("anon", &rgo);
 	if (!reg || eu_sw_init(&sw, reg) || eu_vr_init(&vr, reg)) {
 		fprintf(stderr, "europa-fwd: cannot set up the region: %s\n", eu_last_error());
 		return 1;
 	}
+	ro.nports = NPORTS;
+	rt = fwd_router_create(&vr, &ro);
+	if (!rt) {
+		fprintf(stderr, "europa-fwd: cannot create the router: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(&g, 0, sizeof(g));
+	memset(&ref, 0, sizeof(ref));
+	if (embedded_setup(rt, o, &g, &ref))
+		return 1;
 	/* outcomes of frames in flight: fewer than the slots, so a window of twice as many */
 	for (wmask = 1; wmask < 2ULL * eu_region_header(reg)->nslots; wmask <<= 1)
 		;
@@ -568,22 +715,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "europa-fwd: out of memory\n");
 		return 1;
 	}
-	g.rng = o.seed * 0x9e3779b97f4a7c15ULL | 1;
+	g.rng = o->seed * 0x9e3779b97f4a7c15ULL | 1;
 	make_template(g.tmpl);
-	memset(&st, 0, sizeof(st));
+	last_tick = now_ns();
+	fwd_router_tick(rt, last_tick); /* ports and neighbours take effect */
 
 	t0 = tlast = now_s();
 	for (;;) {
 		__u32 n, m;
-		int more = !stop && (!o.packets || next_seq < o.packets);
+		int more = !stop && (!o->packets || next_seq < o->packets);
+		__u64 tn = now_ns();
 
 		t = now_s();
-		if (t - t0 >= o.seconds)
+		if (t - t0 >= o->seconds)
 			more = 0;
+		if (tn - last_tick >= 1000000) {
+			fwd_router_tick(rt, tn);
+			last_tick = tn;
+		}
 		if (more) { /* switch rx: generate */
-			n = o.burst;
-			if (o.packets && o.packets - next_seq < n)
-				n = (__u32)(o.packets - next_seq);
+			n = o->burst;
+			if (o->packets && o->packets - next_seq < n)
+				n = (__u32)(o->packets - next_seq);
 			n = eu_sw_rx_alloc(&sw, idx, n);
 			for (i = 0; i < n; i++) {
 				struct eu_desc *d = eu_sw_desc(&sw, idx[i]);
@@ -603,23 +756,35 @@ int main(int argc, char **argv)
 		{ /* the VR: count the TSC only around non-empty bursts */
 			__u64 c0 = rdtsc();
 
-			n = eu_vr_rx_burst(&vr, idx, o.burst);
+			n = eu_vr_rx_burst(&vr, idx, o->burst);
 			if (n) {
-				vr_burst(&vr, lpm, idx, n, &st);
-				st.busy_cycles += rdtsc() - c0;
+				fwd_router_rx_burst(rt, idx, n);
+				busy += rdtsc() - c0;
+				vr_rx += n;
 			}
 		}
 		/* switch tx: check what the VR sent */
-		n = eu_sw_tx_burst(&sw, pk, o.burst);
+		n = eu_sw_tx_burst(&sw, pk, o->burst);
 		for (i = 0; i < n; i++) {
 			const unsigned char *f = eu_sw_buf(&sw, pk[i].idx) + pk[i].off;
 			__u64 seq;
 			unsigned e;
 
+			idx[i] = pk[i].idx;
+			if (f[23] == 1 && pk[i].port == 0) { /* an ICMP error back to us */
+				if (icmp_ok(f, pk[i].len)) {
+					icmp_seen++;
+				} else if (bad++ < 5) {
+					fprintf(stderr,
+						"europa-fwd: malformed ICMP from the router\n");
+				}
+				continue;
+			}
+			fwd_now++;
 			memcpy(&seq, f + 42, sizeof(seq));
 			for (;;) { /* frames before this one must have been dropped */
 				e = want_seq < next_seq
-					    ? expected(lpm, &ref, &expect[want_seq & wmask],
+					    ? expected(rt, &ref, &expect[want_seq & wmask],
 						       want_seq, &mism)
 					    : EXP_DROP;
 				if (want_seq >= seq || want_seq >= next_seq || !(e & EXP_DROP))
@@ -629,10 +794,10 @@ int main(int argc, char **argv)
 			}
 			if (!(e & EXP_DROP))
 				exp_fwd++;
-			if (seq != want_seq || (e & EXP_DROP) || pk[i].port != nh_tbl[e].port ||
-			    memcmp(f, nh_tbl[e].mac, 6) ||
-			    memcmp(f + 6, port_mac[nh_tbl[e].port], 6) || f[14 + 8] != 63 ||
-			    eu_ipv4_cksum(f + 14, 20) != 0 || pk[i].len != FRAME_LEN) {
+			if (seq != want_seq || (e & EXP_DROP) || pk[i].port != nh_port[e] ||
+			    memcmp(f, nh_mac[e], 6) || memcmp(f + 6, port_mac[nh_port[e]], 6) ||
+			    f[14 + 8] != 63 || eu_ipv4_cksum(f + 14, 20) != 0 ||
+			    pk[i].len != FRAME_LEN) {
 				if (bad++ < 5)
 					fprintf(stderr,
 						"europa-fwd: frame %" PRIu64 " (expected %" PRIu64
@@ -643,46 +808,54 @@ int main(int argc, char **argv)
 				fwd_ok++;
 			}
 			want_seq = seq + 1;
-			idx[i] = pk[i].idx;
 		}
 		eu_sw_free_burst(&sw, idx, n);
-		if (!more && st.rx == next_seq && !n)
+		if (!more && vr_rx == next_seq && !n)
 			break;
-		if (!more && t - t0 > o.seconds + 5) { /* bounded: never wait forever */
+		if (!more && t - t0 > o->seconds + 5) { /* bounded: never wait forever */
 			fprintf(stderr, "europa-fwd: %" PRIu64 " frames did not reach the VR\n",
-				(uint64_t)(next_seq - st.rx));
+				(uint64_t)(next_seq - vr_rx));
 			bad++;
 			break;
 		}
-		if (!o.quiet && t - tlast >= 1.0) {
+		if (!o->quiet && o->stats_interval > 0 && t - tlast >= o->stats_interval) {
+			fwd_router_stats(rt, &st);
 			fprintf(stderr, "  %5.1f s  %7.2f Mpps  fwd %" PRIu64 "  drops:", t - t0,
-				(double)(st.fwd - last_fwd) / (t - tlast) / 1e6, (uint64_t)st.fwd);
-			for (i = 0; i < D_COUNT; i++)
-				fprintf(stderr, " %s %" PRIu64, drop_name[i], (uint64_t)st.drop[i]);
-			fputc('\n', stderr);
-			last_fwd = st.fwd;
+				(double)(fwd_now - last_fwd) / (t - tlast) / 1e6,
+				(uint64_t)fwd_now);
+			for (i = 0; i < FWD_DROP_COUNT; i++)
+				if (st.drop[i])
+					fprintf(stderr, " %s %" PRIu64, fwd_drop_name(i),
+						(uint64_t)st.drop[i]);
+			fprintf(stderr, "  %.1f cycles/frame\n",
+				vr_rx ? (double)busy / (double)vr_rx : 0.0);
+			last_fwd = fwd_now;
 			tlast = t;
 		}
 	}
 	t = now_s() - t0;
 	for (; want_seq < next_seq; want_seq++) { /* the rest must have been dropped */
-		unsigned e = expected(lpm, &ref, &expect[want_seq & wmask], want_seq, &mism);
+		unsigned e = expected(rt, &ref, &expect[want_seq & wmask], want_seq, &mism);
 
 		if (e & EXP_DROP)
 			exp_drop[e & 0xff]++;
 		else
 			exp_fwd++; /* lost */
 	}
+	fwd_router_tick(rt, now_ns());
+	fwd_router_stats(rt, &st);
 
 	printf("europa-fwd: %" PRIu64 " frames in, %" PRIu64 " forwarded in %.2f s: %.2f Mpps "
 	       "forwarded, %.1f TSC cycles per frame in the VR's busy bursts (burst %u, %u "
 	       "routes)\n",
 	       (uint64_t)next_seq, (uint64_t)st.fwd, t, (double)st.fwd / t / 1e6,
-	       st.rx ? (double)st.busy_cycles / (double)st.rx : 0.0, o.burst, g.npfx);
+	       vr_rx ? (double)busy / (double)vr_rx : 0.0, o->burst, g.npfx);
 	printf("europa-fwd: drops:");
-	for (i = 0; i < D_COUNT; i++) {
-		printf(" %s %" PRIu64, drop_name[i], (uint64_t)st.drop[i]);
-		if (st.drop[i] != exp_drop[i]) {
+	for (i = 0; i < FWD_DROP_COUNT; i++) {
+		if (!st.drop[i] && !exp_drop[i])
+			continue;
+		printf(" %s %" PRIu64, fwd_drop_name(i), (uint64_t)st.drop[i]);
+		if (i != FWD_DROP_ICMP_RATE && st.drop[i] != exp_drop[i]) {
 			printf(" (expected %" PRIu64 ")", (uint64_t)exp_drop[i]);
 			bad++;
 		}
@@ -691,22 +864,24 @@ int main(int argc, char **argv)
 		if (st.hdr[i])
 			printf(" [header %s %" PRIu64 "]", eu_ipv4_check_name((int)i),
 			       (uint64_t)st.hdr[i]);
-	for (i = 1; i < EU_IPV4_MARTIAN_COUNT; i++)
-		if (st.martian[i])
-			printf(" [martian %s %" PRIu64 "]", eu_ipv4_martian_name((int)i),
-			       (uint64_t)st.martian[i]);
 	printf("\n");
+	printf("europa-fwd: icmp errors: %" PRIu64 " time exceeded, %" PRIu64 " unreachable "
+	       "sent, %" PRIu64 " rate-limited; %" PRIu64 " received back well formed\n",
+	       (uint64_t)st.icmp_ttl, (uint64_t)st.icmp_unreach,
+	       (uint64_t)st.drop[FWD_DROP_ICMP_RATE], (uint64_t)icmp_seen);
+	if (icmp_seen != st.icmp_ttl + st.icmp_unreach)
+		bad++;
 	if (fwd_ok != exp_fwd || st.fwd != exp_fwd)
 		bad++;
 	printf("europa-fwd: verify: %" PRIu64 " of %" PRIu64 " expected frames forwarded to the "
-	       "right port and MACs (per-frame eu_lpm_lookup), %" PRIu64 " LPM/reference "
+	       "right port and MACs (per-frame lookup), %" PRIu64 " router/reference "
 	       "disagreements in a sample of %" PRIu64 ", %" PRIu64 " bad or lost\n",
 	       (uint64_t)fwd_ok, (uint64_t)exp_fwd, (uint64_t)mism,
 	       (uint64_t)((next_seq + SAMPLE_MASK) / (SAMPLE_MASK + 1)), (uint64_t)bad);
+	fwd_router_destroy(rt);
 	eu_vr_fini(&vr);
 	eu_sw_fini(&sw);
 	eu_region_destroy(reg);
-	eu_lpm_destroy(lpm);
 	free(expect);
 	free(ref.key);
 	free(ref.nh);
@@ -718,4 +893,301 @@ int main(int argc, char **argv)
 	}
 	printf("europa-fwd: OK\n");
 	return 0;
+}
+
+/* ============================================================== router mode */
+
+/* Open (or create) the TAP device `name` for punted traffic: an fd, or -1. */
+static int tap_open(const char *name, unsigned char mac[6])
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr,
+			"europa-fwd: --punt %s: /dev/net/tun: %s (load the tun module; "
+			"root or CAP_NET_ADMIN is needed)\n",
+			name, strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (strlen(name) >= sizeof(ifr.ifr_name)) {
+		fprintf(stderr,
+			"europa-fwd: --punt %s: a device name has at most %zu "
+			"characters\n",
+			name, sizeof(ifr.ifr_name) - 1);
+		close(fd);
+		return -1;
+	}
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr,
+			"europa-fwd: --punt %s: TUNSETIFF: %s (root or CAP_NET_ADMIN "
+			"is needed; the device must be a TAP if it exists)\n",
+			name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		fprintf(stderr, "europa-fwd: --punt %s: SIOCGIFHWADDR: %s\n", name,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return fd;
+}
+
+static __u64 drops_total(const struct fwd_stats *st)
+{
+	__u64 t = 0;
+	unsigned i;
+
+	for (i = 0; i < FWD_DROP_COUNT; i++)
+		if (i != FWD_DROP_ICMP_RATE) /* messages not sent, not packets */
+			t += st->drop[i];
+	return t;
+}
+
+static void summary_text(struct fwd_router *rt, double secs)
+{
+	struct fwd_stats st;
+	unsigned i;
+
+	fwd_router_stats(rt, &st);
+	printf("europa-fwd: %.2f s: rx %" PRIu64 " fwd %" PRIu64 " local %" PRIu64
+	       " dropped %" PRIu64 ", %.1f busy cycles/frame\n",
+	       secs, (uint64_t)st.rx, (uint64_t)st.fwd, (uint64_t)st.local,
+	       (uint64_t)drops_total(&st), st.rx ? (double)st.busy_cycles / (double)st.rx : 0.0);
+	for (i = 0; i < FWD_DROP_COUNT; i++)
+		if (st.drop[i])
+			printf("europa-fwd:   drop %-14s %" PRIu64 "\n", fwd_drop_name(i),
+			       (uint64_t)st.drop[i]);
+	for (i = 1; i < EU_IPV4_CHECK_COUNT; i++)
+		if (st.hdr[i])
+			printf("europa-fwd:   header %-12s %" PRIu64 "\n",
+			       eu_ipv4_check_name((int)i), (uint64_t)st.hdr[i]);
+	printf("europa-fwd: arp requests in %" PRIu64 " out %" PRIu64 ", replies in %" PRIu64
+	       " out %" PRIu64 "; icmp echo %" PRIu64 " ttl %" PRIu64 " unreach %" PRIu64
+	       " frag_needed %" PRIu64 "; fragments %" PRIu64 "; punted out %" PRIu64 " in %" PRIu64
+	       "\n",
+	       (uint64_t)st.arp_req_in, (uint64_t)st.arp_req_out, (uint64_t)st.arp_rep_in,
+	       (uint64_t)st.arp_rep_out, (uint64_t)st.icmp_echo, (uint64_t)st.icmp_ttl,
+	       (uint64_t)st.icmp_unreach, (uint64_t)st.icmp_frag_needed, (uint64_t)st.fragments,
+	       (uint64_t)st.punted_out, (uint64_t)st.punted_in);
+}
+
+static int load_config(struct fwd_router *rt, const struct opts *o)
+{
+#ifdef FWD_HAVE_CTL
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < o->nconfig; i++) {
+		rc = fwd_config_load(rt, o->config[i], stderr);
+		if (rc < 0) {
+			fprintf(stderr, "europa-fwd: --config %s: not loaded (see above)\n",
+				o->config[i]);
+			return -1;
+		}
+	}
+	for (i = 0; i < o->nroute_files; i++) {
+		FILE *f = fopen(o->route_files[i], "r");
+		char line[1024], err[512];
+		unsigned ln = 0;
+
+		if (!f) {
+			fprintf(stderr, "europa-fwd: --routes %s: %s\n", o->route_files[i],
+				strerror(errno));
+			return -1;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			struct eu_ipv4_route route;
+
+			ln++;
+			rc = eu_ipv4_route_parse(line, &route);
+			if (rc == 0)
+				continue;
+			if (rc > 0)
+				rc = fwd_router_route_add(rt, &route, err, sizeof(err));
+			else
+				snprintf(err, sizeof(err), "%s", eu_last_error());
+			if (rc < 0) {
+				fprintf(stderr, "europa-fwd: %s:%u: %s\n", o->route_files[i], ln,
+					err);
+				fclose(f);
+				return -1;
+			}
+		}
+		fclose(f);
+	}
+	for (i = 0; i < o->nimport; i++) {
+		rc = fwd_routes_import(rt, o->import[i], stderr);
+		if (rc < 0) {
+			fprintf(stderr, "europa-fwd: --import %s: not imported (see above)\n",
+				o->import[i]);
+			return -1;
+		}
+	}
+	return 0;
+#else
+	(void)rt;
+	if (o->nconfig || o->nroute_files || o->nimport) {
+		fprintf(stderr, "europa-fwd: built without ctl.c: --config, --routes and --import "
+				"are not available\n");
+		return -1;
+	}
+	return 0;
+#endif
+}
+
+static int router_mode(const struct opts *o)
+{
+	struct eu_vr_open_opts vo;
+	struct eu_switch_opts so;
+	struct fwd_router_opts ro = o->ro;
+	struct fwd_router *rt = NULL;
+	struct eu_vr *vr;
+	__u32 idx[MAX_BURST];
+	__u64 t0, last_tick, last_busy, last_stats, last_alive, prev_rx = 0, prev_busy = 0;
+	int gone = 0;
+	int manual = strncmp(o->vr, "inproc:", 7) == 0, rc = 1, punt_fd = -1;
+#ifdef FWD_HAVE_CTL
+	struct fwd_ctl *ctl = NULL;
+#endif
+
+	eu_vr_open_opts_default(&vo);
+	eu_switch_opts_default(&so);
+	so.burst = o->burst;
+	if (manual) {
+		/* one thread plays switch and router: deterministic on pcap inputs */
+		vo.flags |= EU_VR_OPEN_F_MANUAL;
+		vo.sw = &so;
+	}
+	vr = eu_vr_open(o->vr, &vo);
+	if (!vr) {
+		fprintf(stderr, "europa-fwd: --vr %s: %s\n", o->vr, eu_last_error());
+		return 1;
+	}
+	if (o->punt) {
+		punt_fd = tap_open(o->punt, ro.punt_mac);
+		if (punt_fd < 0)
+			goto out;
+	}
+	ro.punt_fd = punt_fd;
+	rt = fwd_router_create(vr, &ro);
+	if (!rt) {
+		fprintf(stderr,
+			"europa-fwd: cannot create the router on %s (%u ports, at most %d): "
+			"%s\n",
+			o->vr, eu_vr_nports(vr), FWD_MAX_PORTS, strerror(errno));
+		goto out;
+	}
+	if (load_config(rt, o))
+		goto out;
+#ifdef FWD_HAVE_CTL
+	if (o->control) {
+		ctl = fwd_ctl_start(rt, o->control);
+		if (!ctl) {
+			fprintf(stderr, "europa-fwd: --control %s: not started: %s\n", o->control,
+				strerror(errno));
+			goto out;
+		}
+	}
+#else
+	if (o->control) {
+		fprintf(stderr, "europa-fwd: built without ctl.c: no --control\n");
+		goto out;
+	}
+#endif
+	eu_lpm_reader_register();
+	t0 = last_tick = last_busy = last_stats = last_alive = now_ns();
+	fwd_router_tick(rt, t0); /* the configuration takes effect before the first frame */
+	if (!o->quiet)
+		fprintf(stderr, "europa-fwd: routing on %s (%s switch, %u ports)\n", o->vr,
+			eu_vr_switch_kind(vr), eu_vr_nports(vr));
+	while (!stop) {
+		__u64 now = now_ns();
+		unsigned n;
+
+		if (now - last_tick >= 1000000) {
+			fwd_router_tick(rt, now);
+			last_tick = now;
+		}
+		if (o->seconds > 0 && (double)(now - t0) >= o->seconds * 1e9)
+			break;
+		if (!o->quiet && o->stats_interval > 0 &&
+		    (double)(now - last_stats) >= o->stats_interval * 1e9) {
+			struct fwd_stats st;
+
+			fwd_router_stats(rt, &st);
+			fprintf(stderr,
+				"  %7.1f s  rx %" PRIu64 "  fwd %" PRIu64 "  drops %" PRIu64
+				"  %.3f Mpps  %.1f cycles/frame\n",
+				(double)(now - t0) / 1e9, (uint64_t)st.rx, (uint64_t)st.fwd,
+				(uint64_t)drops_total(&st),
+				(double)(st.rx - prev_rx) / ((double)(now - last_stats) / 1e3),
+				st.rx > prev_rx ? (double)(st.busy_cycles - prev_busy) /
+							  (double)(st.rx - prev_rx)
+						: 0.0);
+			prev_rx = st.rx;
+			prev_busy = st.busy_cycles;
+			last_stats = now;
+		}
+		if (now - last_alive >= 1000000000ULL) { /* europad still there? */
+			last_alive = now;
+			if (!eu_vr_switch_alive(vr)) {
+				fprintf(stderr,
+					"europa-fwd: the switch of %s went away (europad "
+					"stopped?): stopping; start europa-fwd again once it "
+					"is back\n",
+					o->vr);
+				gone = 1;
+				break;
+			}
+		}
+		if (manual)
+			eu_vr_poll(vr);
+		n = eu_vr_rx_burst(vr, idx, o->burst);
+		if (n) {
+			fwd_router_rx_burst(rt, idx, n);
+			last_busy = now;
+			continue;
+		}
+		if (o->exit_idle_ms && now - last_busy >= (__u64)o->exit_idle_ms * 1000000ULL)
+			break;
+		eu_vr_idle(vr, 1);
+	}
+	fwd_router_tick(rt, now_ns()); /* publish the last counters */
+#ifdef FWD_HAVE_CTL
+	if (o->stats_json) {
+		fwd_exec(rt, "stats", stdout, FWD_FMT_JSON);
+		fflush(stdout);
+	} else
+#endif
+		summary_text(rt, (double)(now_ns() - t0) / 1e9);
+	rc = gone;
+out:
+#ifdef FWD_HAVE_CTL
+	fwd_ctl_stop(ctl);
+#endif
+	fwd_router_destroy(rt);
+	eu_vr_close(vr); /* flushes the ports (pcap output) */
+	if (punt_fd >= 0)
+		close(punt_fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	return o.vr ? router_mode(&o) : embedded(&o);
 }

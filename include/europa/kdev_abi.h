@@ -20,7 +20,9 @@
  * Waking (the need-wakeup protocol of wait.h, over the device fd):
  *   - tx: the module announces EU_WAKE_EVENTFD in the tx ring's wake line
  *     when its transmit thread sleeps; write() of 8 bytes to the fd (what
- *     eu_wake_signal() does to an eventfd) or EU_KDEV_IOC_KICK wakes it.
+ *     eu_wake_signal() does to an eventfd) or EU_KDEV_IOC_KICK then drains
+ *     the tx ring in the caller's context and announces EU_WAKE_EVENTFD
+ *     again (module parameter tx_in_write, the default), or wakes the thread.
  *   - rx: a VR about to sleep sets need_wakeup = EU_WAKE_EVENTFD in the rx
  *     ring's wake line and poll()s the fd (POLLIN: the rx ring has frames or
  *     a wake-up was signalled); read() of 8 bytes consumes the signal and
@@ -42,6 +44,8 @@
 
 #define EU_KDEV_PATH "/dev/europa"
 #define EU_KDEV_ABI_VERSION 1
+/* Minor: 1 added the tail of struct eu_kdev_stats (from vr_id) and of eu_kdev_info (bad[]). */
+#define EU_KDEV_ABI_MINOR 1
 
 #define EU_KDEV_MAX_PORTS 8
 #define EU_KDEV_MAX_RULES 32
@@ -122,7 +126,13 @@ enum eu_kdev_bad {
 	EU_KDEV_BAD_COUNT = 6
 };
 
-/* EU_KDEV_IOC_STATS: this fd's VR, kept in kernel memory (the VR cannot reset them). */
+/*
+ * EU_KDEV_IOC_STATS: this fd's VR, kept in kernel memory (the VR cannot reset
+ * them). On an fd without a VR (e.g. europactl's), a caller with
+ * CAP_NET_ADMIN whose struct reaches vr_id gets the live VR with the least id
+ * >= vr_id, or -ENOENT when there is none: ask again with the id returned + 1
+ * to walk all of them.
+ */
 struct eu_kdev_stats {
 	__u32 size;        /* in: sizeof(); out: bytes written */
 	__u32 nports;
@@ -144,6 +154,15 @@ struct eu_kdev_stats {
 	__u32 rsvd;
 	__u64 port_rx[EU_KDEV_MAX_PORTS]; /* frames received per VR port */
 	__u64 port_tx[EU_KDEV_MAX_PORTS]; /* frames sent per VR port */
+	/* since kdev ABI 1.1 (a shorter struct simply does not get them): */
+	__u32 vr_id;       /* in: see EU_KDEV_IOC_STATS; out: the VR's id (dmesg's "vr N") */
+	__u32 pid;         /* out: the process that created the VR (in the caller's pid ns) */
+	__u64 tx_direct;   /* transmit passes run in the VR's own write()/KICK (tx-in-write) */
+	__u64 tx_thread;   /* transmit passes run by the VR's transmit thread */
+	__u32 nrules;
+	__u32 rsvd2;
+	char ports[EU_KDEV_MAX_PORTS][EU_KDEV_IFNAMSIZ]; /* out: the VR's netdevs */
+	__u64 tx_busy;     /* times a driver's queue was full: frames waited (not dropped) */
 };
 
 /* EU_KDEV_IOC_INFO: the module as a whole (works on an fd without a VR). */
@@ -160,6 +179,10 @@ struct eu_kdev_info {
 	__u64 slots_lost;     /* slots unaccounted for at a release: must stay 0 */
 	__u32 ports_active;   /* netdevs the module is attached to */
 	__u32 rsvd;
+	/* since kdev ABI 1.1: totals over every VR since the module was loaded */
+	__u64 bad[EU_KDEV_BAD_COUNT]; /* refusals by enum eu_kdev_bad */
+	__u64 rx_pkts;
+	__u64 tx_pkts;
 };
 
 #define EU_KDEV_IOC_MAGIC 0xE7

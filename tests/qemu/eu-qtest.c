@@ -6,7 +6,10 @@
  *   eu-qtest check-api PORT0 PORT1      ioctl/mmap/validation checks
  *   eu-qtest fwd SPEC ROUTE...          a VR forwarding IPv4 in place on the
  *                                       kernel switch (until SIGTERM)
- *   eu-qtest hostile SPEC SECONDS SEED  a VR that writes garbage everywhere
+ *   eu-qtest hostile SPEC SECONDS SEED [linger]
+ *                                       a VR that writes garbage everywhere;
+ *                                       with linger it then stays, quiet,
+ *                                       until SIGTERM (for europactl)
  *   eu-qtest sockfwd MAC IF0 IF1 ROUTE... one recvfrom + one sendto per packet
  *                                       (AF_PACKET), same forwarding
  *   eu-qtest ctl TIMEOUT COMMAND...     ask the host peer (qnet.h) for a job
@@ -173,7 +176,7 @@ static void print_kstats(const char *who, const struct eu_kdev_stats *st)
 	printf("%s rx_pkts=%llu tx_pkts=%llu rx_nofree=%llu rx_ringfull=%llu rx_toobig=%llu "
 	       "tx_err=%llu tx_kicks=%llu tx_sleeps=%llu rx_wakeups=%llu bad_idx=%llu "
 	       "bad_owner=%llu bad_state=%llu bad_len=%llu bad_port=%llu bad_ring=%llu "
-	       "sw_free=%u sw_busy=%u nslots=%u\n",
+	       "sw_free=%u sw_busy=%u nslots=%u tx_direct=%llu tx_thread=%llu tx_busy=%llu vr_id=%u\n",
 	       who, (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
 	       (unsigned long long)st->rx_nofree, (unsigned long long)st->rx_ringfull,
 	       (unsigned long long)st->rx_toobig, (unsigned long long)st->tx_err,
@@ -184,7 +187,8 @@ static void print_kstats(const char *who, const struct eu_kdev_stats *st)
 	       (unsigned long long)st->bad[EU_KDEV_BAD_TX_LEN],
 	       (unsigned long long)st->bad[EU_KDEV_BAD_PORT],
 	       (unsigned long long)st->bad[EU_KDEV_BAD_RING], st->sw_free, st->sw_busy,
-	       st->nslots);
+	       st->nslots, (unsigned long long)st->tx_direct, (unsigned long long)st->tx_thread,
+	       (unsigned long long)st->tx_busy, st->vr_id);
 }
 
 static const char *spec_mac(const char *spec, uint8_t mac[6])
@@ -331,7 +335,7 @@ static int cmd_hostile(int argc, char **argv)
 	int fd, i;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: hostile SPEC SECONDS SEED\n");
+		fprintf(stderr, "usage: hostile SPEC SECONDS SEED [linger]\n");
 		return 2;
 	}
 	rng_state = strtoull(argv[2], NULL, 0) | 1;
@@ -441,6 +445,8 @@ static int cmd_hostile(int argc, char **argv)
 				usleep(200);
 		}
 	}
+	/* what the module still does with our last kick ends well within this */
+	usleep(200000);
 	if (eu_kdev_read_stats(r, &st)) {
 		fprintf(stderr, "hostile: %s\n", eu_last_error());
 		return 1;
@@ -448,6 +454,13 @@ static int cmd_hostile(int argc, char **argv)
 	printf("HOSTILE ops=%llu syscall_errors=%llu\n", (unsigned long long)ops,
 	       (unsigned long long)bad);
 	print_kstats("KSTATS", &st);
+	if (argc > 3 && strcmp(argv[3], "linger") == 0) {
+		/* keep the VR (quiet now) for an outside reader such as europactl */
+		printf("LINGER\n");
+		fflush(stdout);
+		while (!stop)
+			pause();
+	}
 	fflush(stdout);
 	eu_region_detach(r);
 	return 0;
@@ -463,6 +476,7 @@ static int cmd_sockfwd(int argc, char **argv)
 	uint8_t buf[2048];
 	uint64_t rx = 0, tx = 0;
 	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	int one = 1, rcvbuf = 8 << 20;
 
 	memset(&f, 0, sizeof(f));
 	if (argc < 4 || q_parse_mac(argv[0], f.mac)) {
@@ -481,6 +495,16 @@ static int cmd_sockfwd(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/*
+	 * A fair conventional router: exactly one recvfrom per packet (our own
+	 * transmissions are not looped back to us), and a receive queue as deep
+	 * as the VR's pool (8192 frames of about 1 KiB truesize) to ride out the
+	 * same stretches when the host does not run the guest.
+	 */
+	if (setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0)
+		perror("sockfwd: PACKET_IGNORE_OUTGOING");
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+		perror("sockfwd: SO_RCVBUFFORCE");
 	for (int i = 0; i < 2; i++) { /* frames to our MAC: the NIC must not filter them */
 		struct packet_mreq mr = { .mr_ifindex = ifx[i], .mr_type = PACKET_MR_PROMISC };
 

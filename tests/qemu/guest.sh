@@ -10,6 +10,7 @@
 #   EUQ-RESULT PASS|FAIL
 # then powers off. run.sh reads these lines.
 export PATH=/bin:/sbin
+export LD_LIBRARY_PATH=/lib  # the libraries of europactl and europa-fwd (run.sh)
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
@@ -73,7 +74,7 @@ ctl() { $Q ctl "$@" | grep '^DONE' ; }
 start_vr() {
     rm -f /tmp/$1.log
     : >/tmp/$1.log
-    $Q fwd "$2" $ROUTES >>/tmp/$1.log 2>&1 &
+    $PIN $Q fwd "$2" $ROUTES >>/tmp/$1.log 2>&1 &
     eval "PID_$1=$!"
     i=0
     while ! grep -q READY /tmp/$1.log && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
@@ -89,6 +90,42 @@ stop_vr() {
     FWD=$(grep '^FWD' /tmp/$1.log)
     say "$1: $FWD"
     say "$1: $KST"
+}
+
+# europa-fwd (examples/ipv4fwd) unchanged on the kernel switch, as VR $VR1: its
+# configuration in ip(8) syntax; its ports are named after the netdevs
+cat >/tmp/efwd.conf <<EOF
+link set eth0 address $VR1
+link set eth1 address $VR1
+addr add 198.18.1.254/24 dev eth0
+addr add 198.19.1.254/24 dev eth1
+neigh add 198.18.1.2 lladdr $A_MAC dev eth0
+neigh add 198.19.1.2 lladdr $B_MAC dev eth1
+route add 198.18.0.0/16 via 198.18.1.2 dev eth0
+route add 198.19.0.0/16 via 198.19.1.2 dev eth1
+EOF
+# start_efwd [KDEV_OPTS]: europa-fwd --vr kdev:... in the background, until it routes
+start_efwd() {
+    : >/tmp/efwd.log
+    $PIN europa-fwd --vr "kdev:/dev/europa#port=eth0,port=eth1,mac=$VR1$1" \
+        --config /tmp/efwd.conf --stats-interval 0 >/tmp/efwd.log 2>&1 &
+    PID_efwd=$!
+    i=0
+    while ! grep -q 'routing on' /tmp/efwd.log && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+    grep -q 'routing on' /tmp/efwd.log || { fail "europa-fwd did not start: $(cat /tmp/efwd.log)"; return 1; }
+}
+# stop_efwd: SIGTERM, wait; its summary line in $EFWD, its forwarded count in $EFWD_N
+stop_efwd() {
+    kill -TERM "$PID_efwd" 2>/dev/null
+    wait "$PID_efwd" || fail "europa-fwd exited with an error: $(cat /tmp/efwd.log)"
+    EFWD=$(grep '^europa-fwd: .* rx [0-9]* fwd' /tmp/efwd.log | head -n 1)
+    EFWD_N=$(echo "$EFWD" | sed -n 's/.* fwd \([0-9]*\) .*/\1/p')
+    say "europa-fwd: $EFWD"
+}
+# ctl_vr_pkts DIR: from `europactl kdev --json` with one live VR, its rx or tx frames
+ctl_vr_pkts() {
+    europactl kdev --json >/tmp/ctl.json 2>&1 || { cat /tmp/ctl.json; return; }
+    awk -v d="\"$1\": {" 'index($0, d) { r = 1 } r && /"pkts":/ { v = $2; sub(",", "", v); print v; exit }' /tmp/ctl.json
 }
 
 # expect_eq WHAT GOT WANT
@@ -108,10 +145,44 @@ expect_most() {
     fi
 }
 
+# check_europactl HOSTILE_KSTATS HEALTHY_RX: `europactl kdev` (text and JSON) shows
+# the hostile VR's refusals exactly as the VR itself read them, none for the healthy
+# VR, whose rx counter is what the peer got, and module totals that include them.
+check_europactl() {
+    hid=$(kv "$1" vr_id)
+    europactl kdev >/tmp/ctl.txt 2>&1 || fail "europactl kdev: $(cat /tmp/ctl.txt)"
+    europactl kdev --json >/tmp/ctl.json 2>&1 || fail "europactl kdev --json: $(cat /tmp/ctl.json)"
+    sed 's/^/EUQ:   /' /tmp/ctl.txt
+    # text: the REFUSED column of the hostile VR's row
+    expect_eq "europactl: hostile VR $hid refused (text)" \
+        "$(awk -v id="$hid" '$1 == id { print $9 }' /tmp/ctl.txt)" "$(bad_sum "$1")"
+    # JSON: every reason of the VR with that id, and of the other (healthy) VR
+    J=$(awk -v id="$hid" '
+        /"id":/ { v = $2; sub(",", "", v); who = (v == id) ? "h" : "o" }
+        /"refused": \{/ { r = 1; next }
+        r && /\}/ { r = 0 }
+        r { k = $1; gsub(/[":]/, "", k); v = $2; sub(",", "", v); printf "%s_%s=%s ", who, k, v }
+        /"rx_pkts":/ && !r { v = $2; sub(",", "", v); rx = v }
+        /"pkts":/ && who == "o" && !seen { v = $2; sub(",", "", v); printf "o_rx=%s ", v; seen = 1 }
+        ' /tmp/ctl.json)
+    for k in idx owner state len port ring; do
+        expect_eq "europactl --json: hostile VR refused $k" "$(kv "$J" h_$k)" "$(kv "$1" bad_$k)"
+    done
+    expect_eq "europactl --json: healthy VR refused" "$(kv "$J" o_total)" 0
+    expect_eq "europactl --json: healthy VR rx = frames the peer got" "$(kv "$J" o_rx)" "$2"
+    T=$(awk '/"module"/ { m = 1 } m && /"refused": \{/ { r = 1; next } r && /"total"/ { v = $2; sub(",", "", v); print v; exit }' /tmp/ctl.json)
+    if [ -n "$T" ] && [ "$T" -ge "$(bad_sum "$1")" ]; then
+        say "ok: europactl: module-wide refusals $T include the hostile VR's"
+    else
+        fail "europactl: module-wide refusals '$T' < the hostile VR's $(bad_sum "$1")"
+    fi
+}
+
 bad_sum() {
     echo $(($(kv "$1" bad_idx) + $(kv "$1" bad_owner) + $(kv "$1" bad_state) + $(kv "$1" bad_len) + $(kv "$1" bad_port) + $(kv "$1" bad_ring)))
 }
 
+PIN=""
 ONLY=$(cmdarg euq.only)
 SPIN=$(cmdarg euq.spin)
 if [ "$ONLY" = rates ]; then say "euq.only=rates: skipping the functional tests"; fi
@@ -150,6 +221,34 @@ if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
     expect_eq "rx drops" "$(($(kv "$KST" rx_nofree) + $(kv "$KST" rx_ringfull) + $(kv "$KST" tx_err)))" 0
 fi
 
+# ------------------------------------------- 2b. europa-fwd on the kernel switch
+say "== 2b. europa-fwd --vr kdev: (unchanged) forwards ping and UDP both ways"
+if [ ! -x /bin/europa-fwd ]; then
+    say "europa-fwd not in the initramfs (run.sh: EUQ_EUROPA_FWD): skipped"
+elif start_efwd; then
+    SUM=0
+    R=$(ctl 30 ping dir=ab via=$VR1 count=20); say "$R"
+    expect_most "europa-fwd: ping a->b replies" "$(kv "$R" replies)" 20
+    SUM=$((SUM + $(kv "$R" at_dst) + $(kv "$R" replies)))
+    R=$(ctl 30 ping dir=ba via=$VR1 count=20); say "$R"
+    expect_most "europa-fwd: ping b->a replies" "$(kv "$R" replies)" 20
+    SUM=$((SUM + $(kv "$R" at_dst) + $(kv "$R" replies)))
+    R=$(ctl 30 udp dir=ab via=$VR1 count=1000); say "$R"
+    expect_most "europa-fwd: udp a->b received" "$(kv "$R" recv)" 1000
+    expect_eq "europa-fwd: udp a->b dup+bad_ttl" "$(($(kv "$R" dup) + $(kv "$R" bad_ttl)))" 0
+    SUM=$((SUM + $(kv "$R" recv)))
+    R=$(ctl 30 udp dir=ba via=$VR1 count=1000); say "$R"
+    expect_most "europa-fwd: udp b->a received" "$(kv "$R" recv)" 1000
+    expect_eq "europa-fwd: udp b->a dup+bad_ttl" "$(($(kv "$R" dup) + $(kv "$R" bad_ttl)))" 0
+    SUM=$((SUM + $(kv "$R" recv)))
+    if [ -x /bin/europactl ]; then
+        expect_eq "europactl: europa-fwd's VR rx = frames the peer got" "$(ctl_vr_pkts rx)" "$SUM"
+        expect_eq "europactl: europa-fwd's VR tx = frames the peer got" "$(ctl_vr_pkts tx)" "$SUM"
+    fi
+    stop_efwd
+    expect_eq "europa-fwd forwarded = frames the peer got" "$EFWD_N" "$SUM"
+fi
+
 # ------------------------------------------------------ 3. two VRs, two rules
 say "== 3. two VRs with different rules each get exactly their own traffic"
 if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1" &&
@@ -174,7 +273,7 @@ fi
 # ------------------------------------------------ 4. hostile VR beside a healthy one
 say "== 4. a hostile VR beside a healthy one"
 if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
-    $Q hostile "kdev:#port=eth0,port=eth1,mac=$VR3,slots=256" 15 12345 >/tmp/hostile.log 2>&1 &
+    $Q hostile "kdev:#port=eth0,port=eth1,mac=$VR3,slots=256" 15 12345 linger >/tmp/hostile.log 2>&1 &
     HPID=$!
     sleep 1
     R=$(ctl 60 udp dir=ab via=$VR3 count=2000 pps=1000); say "into the hostile VR: $R"
@@ -184,8 +283,17 @@ if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
     R=$(ctl 60 udp dir=ba via=$VR1 count=1000 pps=1000); say "$R"
     expect_most "healthy VR delivered (b->a)" "$(kv "$R" recv)" 1000
     N1=$((N1 + $(kv "$R" recv)))
-    wait $HPID || fail "hostile VR exited with an error"
+    i=0
+    while ! grep -q LINGER /tmp/hostile.log && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
     H=$(grep '^KSTATS' /tmp/hostile.log)
+    # europactl reads the same counters from outside, while both VRs are alive and quiet
+    if [ -x /bin/europactl ]; then
+        check_europactl "$H" "$N1"
+    else
+        say "europactl not in the initramfs (run.sh: EUQ_EUROPACTL): its checks skipped"
+    fi
+    kill -TERM $HPID
+    wait $HPID || fail "hostile VR exited with an error"
     say "hostile: $(grep '^HOSTILE' /tmp/hostile.log)"
     say "hostile: $H"
     B=$(bad_sum "$H")
@@ -240,32 +348,113 @@ fi # euq.only
 # ----------------------------------------------------------- 7. rates
 ROUNDS=$(cmdarg euq.rounds)
 [ -n "$ROUNDS" ] || ROUNDS=3
-say "== 7. forwarding rate, 64-byte UDP a->b, ${SECS}s each, offered ${PPS}/s, best of $ROUNDS rounds"
-# max A B
-max() { if [ "${1:-0}" -gt "${2:-0}" ]; then echo "${1:-0}"; else echo "${2:-0}"; fi; }
-RATE_EU=0 RATE_K=0 RATE_S=0
+say "== 7. forwarding rate, 64-byte UDP a->b, ${SECS}s each, offered ${PPS}/s, median of $ROUNDS rounds"
+# With euq.pin=1 (run.sh: EUQ_PIN=1), the usual placement for a forwarding benchmark:
+# the NICs' interrupts (so their NAPI softirq, where the kernel forwards and europa.ko
+# receives) on CPU 0, the user-mode forwarders (VR, sockfwd) on CPU 1. Off by default:
+# under TCG on a 2-core host it measured no better (docs/kmod.md).
+if [ "$(cmdarg euq.pin)" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+    for irq in $(grep -E 'eth[01]' /proc/interrupts | cut -d: -f1); do
+        echo 1 >/proc/irq/$irq/smp_affinity || fail "cannot steer IRQ $irq to CPU 0"
+    done
+    PIN="taskset -c 1"
+    say "e1000 interrupts on CPU 0, forwarders pinned to CPU 1"
+fi
+# median N...: the middle value (the lower middle of an even count)
+median() { echo "$@" | tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print (NR ? a[int((NR + 1) / 2)] : 0) }'; }
+# snap FILE: guest CPU times and the NICs' counters, for diag
+snap() {
+    {
+        head -n 1 /proc/stat
+        for d in eth0 eth1; do
+            for c in rx_packets rx_missed_errors rx_fifo_errors rx_dropped tx_packets; do
+                echo "$d.$c $(cat /sys/class/net/$d/statistics/$c)"
+            done
+        done
+    } >"$1"
+}
+# diag BEFORE AFTER: where the guest's time went between two snaps, and what the NICs saw
+diag() {
+    awk 'NR == FNR { if ($1 == "cpu") { for (i = 2; i <= NF; i++) c0[i] = $i } else a[$1] = $2; next }
+        { if ($1 == "cpu") { for (i = 2; i <= NF; i++) { d[i] = $i - c0[i]; t += d[i] } } else b[$1] = $2 - a[$1] }
+        END { if (t <= 0) t = 1;
+            printf "guest cpu: user %.0f%% sys %.0f%% irq+softirq %.0f%% idle %.0f%%; eth0 rx %d missed %d fifo %d dropped %d; eth1 tx %d",
+                100 * (d[2] + d[3]) / t, 100 * d[4] / t, 100 * (d[7] + d[8]) / t, 100 * (d[5] + d[6]) / t,
+                b["eth0.rx_packets"], b["eth0.rx_missed_errors"], b["eth0.rx_fifo_errors"],
+                b["eth0.rx_dropped"], b["eth1.tx_packets"] }' "$1" "$2"
+}
+# blast NAME VIA: one paced run a->b through the forwarder at MAC VIA; its rate in $RX
+blast() {
+    snap /tmp/s0
+    R=$(ctl $((SECS + 30)) blast dir=ab via=$2 secs=$SECS pps=$PPS)
+    snap /tmp/s1
+    say "round $r $1: $R"
+    say "round $r $1: $(diag /tmp/s0 /tmp/s1)"
+    RX=$(kv "$R" rx_pps)
+    [ -n "$RX" ] || RX=0
+}
+# eu_rate NAME TX_IN_WRITE: a VR (eu-qtest fwd) on europa.ko, the module's tx mode set first
+eu_rate() {
+    echo "$2" >/sys/module/europa/parameters/tx_in_write
+    RX=0
+    # a pool deep enough for the stretches when the host does not run the VR's CPU,
+    # as the e1000 rings are for the kernel (RxDescriptors above)
+    if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
+        blast "$1" $VR1
+        stop_vr vr1
+    fi
+}
+L_EU="" L_EUT="" L_EUF="" L_EUP="" L_K="" L_S=""
 r=0
 while [ $r -lt "$ROUNDS" ]; do
     r=$((r + 1))
-    if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=2048"; then
-        R=$(ctl $((SECS + 30)) blast dir=ab via=$VR1 secs=$SECS pps=$PPS); say "round $r europa: $R"
-        RATE_EU=$(max "$RATE_EU" "$(kv "$R" rx_pps)")
-        stop_vr vr1
+    # the module's default (tx-in-write), and its transmit thread alone: before/after
+    eu_rate europa 1
+    L_EU="$L_EU $RX"
+    eu_rate europa-thread 0
+    L_EUT="$L_EUT $RX"
+    if [ "$(cmdarg euq.placed)" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+        # placement experiment: the VR on CPU 1, its transmit thread on CPU 0
+        echo 0 >/sys/module/europa/parameters/tx_in_write
+        RX=0
+        P0=$PIN
+        PIN="taskset -c 1"
+        if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
+            for p in /proc/[0-9]*; do
+                case "$(cat $p/comm 2>/dev/null)" in
+                europa-tx/*) taskset -p -c 0 "${p#/proc/}" >/dev/null || fail "cannot pin $p" ;;
+                esac
+            done
+            blast europa-placed $VR1
+            stop_vr vr1
+        fi
+        PIN=$P0
+        L_EUP="$L_EUP $RX"
+    fi
+    echo 1 >/sys/module/europa/parameters/tx_in_write
+    if [ -x /bin/europa-fwd ]; then
+        RX=0
+        if start_efwd ",slots=8192"; then
+            blast europa-fwd $VR1
+            stop_efwd
+        fi
+        L_EUF="$L_EUF $RX"
     fi
     sysctl -w net.ipv4.ip_forward=1 >/dev/null
     ping -c 1 -W 2 198.19.1.2 >/dev/null
-    R=$(ctl $((SECS + 30)) blast dir=ab via=$G0_MAC secs=$SECS pps=$PPS); say "round $r kernel: $R"
-    RATE_K=$(max "$RATE_K" "$(kv "$R" rx_pps)")
+    blast kernel $G0_MAC
+    L_K="$L_K $RX"
     sysctl -w net.ipv4.ip_forward=0 >/dev/null
-    $Q sockfwd $SOCK eth0 eth1 $ROUTES >/tmp/sock.log 2>&1 &
+    $PIN $Q sockfwd $SOCK eth0 eth1 $ROUTES >/tmp/sock.log 2>&1 &
     SPID=$!
     sleep 1
-    R=$(ctl $((SECS + 30)) blast dir=ab via=$SOCK secs=$SECS pps=$PPS); say "round $r sockfwd: $R"
-    RATE_S=$(max "$RATE_S" "$(kv "$R" rx_pps)")
+    blast sockfwd $SOCK
+    L_S="$L_S $RX"
     kill -TERM $SPID
     wait $SPID
 done
-echo "EUQ-RATE europa=${RATE_EU:-0} kernel=${RATE_K:-0} sockfwd=${RATE_S:-0} offered=$PPS secs=$SECS"
+say "rounds: europa:$L_EU; europa-thread:$L_EUT; europa-fwd:$L_EUF; kernel:$L_K; sockfwd:$L_S${L_EUP:+; europa-placed:$L_EUP}"
+echo "EUQ-RATE europa=$(median $L_EU) europa_thread=$(median $L_EUT)${L_EUF:+ europa_fwd=$(median $L_EUF)} kernel=$(median $L_K) sockfwd=$(median $L_S) offered=$PPS secs=$SECS rounds=$ROUNDS"
 
 # ------------------------------------------------- 8. the NIC goes away under a VR
 say "== 8. the NICs' driver is removed while a VR uses them"

@@ -13,11 +13,15 @@
 # forwarding rates and their ratios.
 #
 # Exit: 0 pass, 1 fail, 77 skip (missing packages; CTest SKIP_RETURN_CODE).
-# Environment: EUQ_SECS (seconds per rate run, default 4; best of 3 rounds), EUQ_PPS (offered
+# Environment: EUQ_SECS (seconds per rate run, default 4; median of 3 rounds), EUQ_PPS (offered
 # load, default 100000), EUQ_TIMEOUT (whole boot, default 480 s),
 # EUQ_KVM=0 (never try KVM), EUQ_KEEP=1 (keep WORKDIR), EUQ_SMP (guest CPUs,
 # default 2), EUQ_ONLY=rates (skip the functional tests), EUQ_SPIN_US (the
-# module's spin_us parameter).
+# module's spin_us parameter), EUQ_ROUNDS (rate rounds, default 3; the median is
+# reported), EUQ_PIN=1 (e1000 interrupts on CPU 0, forwarders on CPU 1),
+# EUQ_PLACED=1 (one more rate variant: the VR on CPU 1, its transmit thread on CPU 0),
+# EUQ_EUROPACTL / EUQ_EUROPA_FWD (those programs from a CMake build, packed into
+# the guest with their shared libraries; CTest sets them).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -108,6 +112,21 @@ case $E1000 in
 esac
 cp "$WORK/src/backends/kmod/europa.ko" "$R/lib/europa.ko"
 cp "$WORK/eu-qtest" "$R/bin/eu-qtest"
+# pack_prog BIN NAME: a dynamically linked program of the CMake build, with the shared
+# libraries it needs (the guest sets LD_LIBRARY_PATH=/lib)
+pack_prog() {
+    local lib
+    [[ -x $1 ]] || die "$1 is not an executable (EUQ_EUROPACTL, EUQ_EUROPA_FWD)"
+    cp "$1" "$R/bin/$2"
+    mkdir -p "$R/lib64"
+    for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'); do
+        cp -L "$lib" "$R/lib/"
+    done
+    cp -L /lib64/ld-linux-x86-64.so.2 "$R/lib64/"
+    log "packed $2 ($1)"
+}
+if [[ -n ${EUQ_EUROPACTL:-} ]]; then pack_prog "$EUQ_EUROPACTL" europactl; fi
+if [[ -n ${EUQ_EUROPA_FWD:-} ]]; then pack_prog "$EUQ_EUROPA_FWD" europa-fwd; fi
 cp "$HERE/guest.sh" "$R/init"
 chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$WORK/initrd.gz"
@@ -120,7 +139,7 @@ PEER_PID=$!
 
 qemu_args=(-m 1024 -smp "${EUQ_SMP:-2}" -display none -monitor none -no-reboot
     -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz"
-    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}"
+    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}"
     -device e1000,netdev=n0,mac=52:54:00:ee:00:01,romfile=
     -netdev socket,id=n0,udp=127.0.0.1:$A_LOCAL,localaddr=127.0.0.1:$A_QEMU
     -device e1000,netdev=n1,mac=52:54:00:ee:00:02,romfile=
@@ -159,17 +178,25 @@ if grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$CONSOLE" >/dev/null; then
 fi
 RATE=$(grep -a '^EUQ-RATE' "$CONSOLE" | tr -d '\r' | tail -n 1)
 if [[ -n $RATE ]]; then
-    eu=$(sed -n 's/.*europa=\([0-9]*\).*/\1/p' <<<"$RATE")
-    k=$(sed -n 's/.*kernel=\([0-9]*\).*/\1/p' <<<"$RATE")
-    s=$(sed -n 's/.*sockfwd=\([0-9]*\).*/\1/p' <<<"$RATE")
+    val() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $RATE"; }
+    eu=$(val europa) eut=$(val europa_thread) euf=$(val europa_fwd) k=$(val kernel) s=$(val sockfwd)
+    rounds=$(val rounds)
     echo
-    echo "forwarding rate, 64-byte UDP frames through the guest (-accel $ACCEL, offered ${PPS}/s, ${SECS}s each):"
-    printf '  %-44s %10s frames/s\n' "europa.ko + VR (eu-qtest fwd)" "$eu" \
+    echo "forwarding rate, 64-byte UDP frames through the guest (-accel $ACCEL, offered ${PPS}/s, ${SECS}s each, median of ${rounds:-?} rounds):"
+    if [[ -n $euf ]]; then
+        printf '  %-50s %10s frames/s\n' "europa-fwd --vr kdev: on europa.ko" "$euf"
+    fi
+    printf '  %-50s %10s frames/s\n' "europa.ko + VR (eu-qtest fwd), tx-in-write" "$eu" \
+        "europa.ko + VR (eu-qtest fwd), transmit thread" "${eut:-n/a}" \
         "guest kernel IP forwarding" "$k" "recvfrom/sendto forwarder (AF_PACKET)" "$s"
-    awk -v e="$eu" -v k="$k" -v s="$s" 'BEGIN {
-        printf "  europa / kernel forwarding   = %s\n", (k > 0 ? sprintf("%.2f", e / k) : "n/a");
-        printf "  europa / recvfrom+sendto     = %s\n", (s > 0 ? sprintf("%.2f", e / s) : "n/a");
-    }'
+    ratios() {
+        awk -v name="$1" -v e="$2" -v k="$k" -v s="$s" 'BEGIN {
+            printf "  %-30s / kernel = %s, / recvfrom+sendto = %s\n", name,
+                (k > 0 ? sprintf("%.2f", e / k) : "n/a"), (s > 0 ? sprintf("%.2f", e / s) : "n/a") }'
+    }
+    if [[ -n $euf ]]; then ratios europa-fwd "$euf"; fi
+    ratios "eu-qtest fwd" "$eu"
+    if [[ -n $eut ]]; then ratios "eu-qtest fwd (thread)" "$eut"; fi
     echo "  (ratios only: emulation makes absolute numbers meaningless; never asserted)"
 fi
 if grep -a -q '^EUQ-RESULT PASS' "$CONSOLE"; then

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * europactl - show europad's ports, VRs and counters, as text or JSON.
+ * europactl - control europad and europa-fwd.
  *
- * It asks europad over its control socket (lib/ctl_proto.h); europad answers
- * between two switch rounds, from counters the fast path keeps anyway, so
- * asking costs the fast path nothing but that one answer.
+ * europad's commands (show, ports, vrs, get) ask europad over its control
+ * socket (lib/ctl_proto.h); europad answers between two switch rounds, from
+ * counters the fast path keeps anyway, so asking costs the fast path nothing
+ * but that one answer.
+ *
+ * europa-fwd's commands (route, neigh, stats, ports, exec) send one line of
+ * europa-fwd's command language over its control socket
+ * (examples/ipv4fwd/fwd_ctl_proto.h) and print the answer. Subcommands with
+ * options of their own are dispatched from the table in main().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,28 +29,38 @@
 #include <europa/error.h>
 
 #include "ctl_proto.h"
+#include "europactl.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: europactl [OPTIONS] [COMMAND [ARGS]]\n"
-		"Show the state of a running europad.\n"
+		"Show the state of a running europad, or control a running europa-fwd.\n"
 		"\n"
-		"Commands:\n"
+		"europad (socket: -s PATH, default %s):\n"
 		"  show           ports and VRs with their counters (the default)\n"
-		"  ports          the ports only\n"
+		"  ports          the ports only (europa-fwd's, see below, if europad is not running)\n"
 		"  vrs            the VRs only\n"
 		"  get KEY...     one value per KEY, a dotted path into the JSON document;\n"
 		"                 list entries by name or index, e.g.\n"
 		"                 vrs.vr1.counters.rx_frames, ports.0.driver.tx_frames,\n"
 		"                 vrs.vr1.audit.free\n"
 		"\n"
-		"Options:\n"
-		"  -s, --socket PATH   europad's control socket (default %s)\n"
-		"  -j, --json          print JSON (show, ports, vrs)\n"
-		"  -V, --version       print the version and exit\n"
-		"  -h, --help          this text\n",
+		"kernel switch: kdev [stats] [--device DEV] [--json]  europa.ko's counters\n"
+		"\n",
 		EU_CTL_DEFAULT_SOCKET);
+	fwd_usage(f);
+	fprintf(f,
+		"\n"
+		"Options (before or after the command):\n"
+		"  -s, --socket PATH   the control socket to talk to\n"
+		"  -j, --json          print JSON (show, ports, vrs; route, neigh, stats)\n"
+		"  -p, --prom          stats in the Prometheus text format\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          this text\n"
+		"\n"
+		"Exit status: 0 done; 1 refused (the reason is printed); 2 bad command line;\n"
+		"3 cannot connect (no socket, nobody serving it, or not allowed).\n");
 }
 
 static json_object *ask(const char *path)
@@ -59,15 +75,18 @@ static json_object *ask(const char *path)
 
 	if (strlen(path) >= sizeof(a.sun_path)) {
 		fprintf(stderr, "europactl: socket path %s is too long\n", path);
-		exit(1);
+		exit(2);
 	}
 	strcpy(a.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		fprintf(stderr, "europactl: cannot connect to %s: %s%s\n", path, strerror(errno),
 			errno == ENOENT || errno == ECONNREFUSED ?
-				" (is europad running? name its socket with -s PATH)" : "");
-		exit(1);
+				" (is europad running? name its socket with -s PATH)" :
+			errno == EPROTOTYPE ?
+				" (not europad's socket: europa-fwd's? its commands are route, "
+				"neigh, stats, ports, exec)" : "");
+		exit(3);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&q, 0, sizeof(q));
@@ -219,11 +238,30 @@ static json_object *walk(json_object *o, const char *path)
 	return o;
 }
 
+/*
+ * Subcommands that take their own arguments and options: fn(argc, argv) gets
+ * argv[0] = the command's name. Global options given before the command are
+ * in ctl_opts (europactl.h).
+ */
+int europactl_kdev(int argc, char **argv); /* kdev.c: the kernel switch, europa.ko */
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} subcmds[] = {
+	{ "route", fwd_main },
+	{ "neigh", fwd_main },
+	{ "stats", fwd_main },
+	{ "exec", fwd_main },
+	{ "kdev", europactl_kdev },
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "prom", no_argument, NULL, 'p' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -231,8 +269,44 @@ int main(int argc, char **argv)
 	const char *sock = EU_CTL_DEFAULT_SOCKET, *cmd = "show";
 	json_object *root;
 	int json = 0, o, rc = 0;
+	size_t k;
 
-	while ((o = getopt_long(argc, argv, "s:jVh", lo, NULL)) != -1) {
+	/* global options, up to the command ("+": stop there) */
+	while ((o = getopt_long(argc, argv, "+s:jpVh", lo, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			ctl_opts.socket = optarg;
+			break;
+		case 'j':
+			ctl_opts.json = 1;
+			break;
+		case 'p':
+			ctl_opts.prom = 1;
+			break;
+		case 'V':
+			printf("europactl %s\n", eu_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		for (k = 0; k < sizeof(subcmds) / sizeof(subcmds[0]); k++)
+			if (strcmp(argv[optind], subcmds[k].name) == 0)
+				return subcmds[k].fn(argc - optind, argv + optind);
+		if (strcmp(argv[optind], "ports") == 0 && fwd_ports_is_fwd())
+			return fwd_main(argc - optind, argv + optind);
+	}
+	/* europad's commands: options may also follow the command */
+	if (ctl_opts.socket)
+		sock = ctl_opts.socket;
+	json = ctl_opts.json;
+	optind = 0; /* rescan from the start, options after the command too */
+	while ((o = getopt_long(argc, argv, "s:jpVh", lo, NULL)) != -1) {
 		switch (o) {
 		case 's':
 			sock = optarg;
@@ -240,6 +314,9 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'p':
+			fprintf(stderr, "europactl: --prom is for europa-fwd's stats\n");
+			return 2;
 		case 'V':
 			printf("europactl %s\n", eu_version());
 			return 0;
