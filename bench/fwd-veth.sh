@@ -361,13 +361,15 @@ med() {
     awk -v t="$1" -v s="$2" -v f="$3" -v c="$4" -v r="${5:-}" \
         '$1 == t && $2 == s && $3 == f && (r == "" || $4 == r) { print $c }' "$RESULTS" | median
 }
-echo
-echo "Medians of $RUNS run(s), TSC cycles per frame that reached the sink:"
-echo "  busy    the forwarder's own counter of cycles in non-empty bursts / frames it forwarded"
-echo "          (europa-fwd counts its router's bursts, conv-fwd its whole receive-to-send pass)"
-echo "  router  the router's core: the forwarder process's CPU time (every thread, schedstat);"
-echo "          kernel: system+irq+softirq of all CPUs less the nothing-forwards baseline"
-echo "  cpu     all CPUs' busy time: sender, router and sink together"
+if ((UDP)); then
+    echo
+    echo "Medians of $RUNS run(s), TSC cycles per frame that reached the sink:"
+    echo "  busy    the forwarder's own counter of cycles in non-empty bursts / frames it forwarded"
+    echo "          (europa-fwd counts its router's bursts, conv-fwd its whole receive-to-send pass)"
+    echo "  router  the router's core: the forwarder process's CPU time (every thread, schedstat);"
+    echo "          kernel: system+irq+softirq of all CPUs less the nothing-forwards baseline"
+    echo "  cpu     all CPUs' busy time: sender, router and sink together"
+fi
 for sc in $SCENARIOS; do
     ((UDP)) || break
     echo
@@ -405,10 +407,12 @@ if ((TCP)); then
     done
 fi
 echo
-[[ " $FORWARDERS " == *" xdp "* ]] && echo "XDP program on r0 during the xdp runs: $(cat "$TMP/xdpmode" 2>/dev/null) (xdp: native veth XDP, xdpgeneric: skb mode)"
-echo "Targets (issue 4): rtr/kern <= 1.00 and rtr/recv <= 0.75 for europa-fwd (split);"
-echo "pps/recv >= 3 in the shared scenario. On veth the kernel's own work runs on the sender's"
-echo "core: compare busy cycles, not only pps; a 2-core VM shared with other work is noisy."
+[[ -s $TMP/xdpmode ]] && echo "XDP program on r0 during the xdp runs: $(cat "$TMP/xdpmode") (xdp: native veth XDP, xdpgeneric: skb mode)"
+if ((UDP)); then
+    echo "Targets (issue 4): rtr/kern <= 1.00 and rtr/recv <= 0.75 for europa-fwd (split);"
+    echo "pps/recv >= 3 in the shared scenario. On veth the kernel's own work runs on the sender's"
+    echo "core: compare router cycles, not only pps; a 2-core VM shared with other work is noisy."
+fi
 [[ -n $CSV ]] && echo "CSV: $CSV"
 FAILED=0
 exit 0

@@ -16,11 +16,10 @@
  *                        copy to user, skb free
  *              write     64 bytes to a pipe: entry, copy from user into the pipe
  *              read      64 bytes from a pipe that holds them
- *            and the same with 1 byte. Copy from user of 64 bytes is estimated
- *            as write(64) - write(1), copy to user as read(64) - read(1) (pipes:
- *            the least other work per byte); the UDP differences are printed too.
- *   handoff  libeuropa's hand-off of a slot (index plus state word) in one
- *            thread on an in-process region, per packet (burst 1) and per
+ *            and the same with 1 byte. A run's figure is its median batch. Copy from user of 64
+ * bytes is estimated as write(64) - write(1), copy to user as read(64) - read(1) (pipes: the least
+ * other work per byte); the UDP differences are printed too. handoff  libeuropa's hand-off of a
+ * slot (index plus state word) in one thread on an in-process region, per packet (burst 1) and per
  *            burst of 32:
  *              sw_to_vr  eu_sw_rx_alloc + desc len/port + eu_sw_rx_publish
  *                        (switch) and eu_vr_rx_burst (VR): the receive path
@@ -29,7 +28,8 @@
  *            The round trip is timed without anything in between; the split
  *            between the two directions comes from a second loop with a
  *            timestamp between the calls (rdtsc itself perturbs a 20-cycle
- *            interval, so only the proportion is taken from it).
+ *            interval, so only the proportion is taken from it). Each run is
+ *            timed in chunks and takes the median chunk.
  *   latency  a frame through the hand-off between two threads (switch on
  *            CPU 0, VR on CPU 1, both busy polling): the switch stamps the
  *            TSC into the frame just before eu_sw_rx_publish, the VR reads it
@@ -72,6 +72,8 @@
 
 #define BATCH        64 /* system calls timed together */
 #define MAX_RUNS     64
+#define MAX_BATCHES  1000 /* batches of each system call per run */
+#define HO_CHUNKS    50   /* each hand-off run is timed in this many chunks */
 #define HO_BURST_MAX 32
 
 static double g_hz; /* TSC ticks per second */
@@ -256,8 +258,9 @@ static void run_syscall(void)
 	struct sc_ctx c;
 	socklen_t al = sizeof(c.to);
 	int big = 4 << 20;
-	unsigned batches = g_quick ? 200 : 1000, r, b, i;
+	unsigned batches = g_quick ? 200 : MAX_BATCHES, r, b, i;
 	static double per_run[SC_COUNT][MAX_RUNS];
+	static double bv[SC_COUNT][MAX_BATCHES]; /* cycles per call of each batch of a run */
 	struct stat3 st[SC_COUNT];
 	double tmp[SC_COUNT];
 
@@ -285,26 +288,20 @@ static void run_syscall(void)
 		sc_pipe_batch(&c, 64, &tmp[0], &tmp[1]);
 	}
 	for (r = 0; r < g_runs; r++) {
-		double sum[SC_COUNT] = {0};
-
-		/* every item runs within each run, interleaved batch by batch */
+		/*
+		 * Every item runs within each run, interleaved batch by batch; a run's
+		 * figure is the median batch, so that a batch during which the thread
+		 * was switched out (a shared machine) does not count.
+		 */
 		for (b = 0; b < batches; b++) {
-			sum[SC_NULL] += sc_null_batch();
-			sc_udp_batch(&c, 64, &tmp[0], &tmp[1]);
-			sum[SC_SEND64] += tmp[0];
-			sum[SC_RECV64] += tmp[1];
-			sc_udp_batch(&c, 1, &tmp[0], &tmp[1]);
-			sum[SC_SEND1] += tmp[0];
-			sum[SC_RECV1] += tmp[1];
-			sc_pipe_batch(&c, 64, &tmp[0], &tmp[1]);
-			sum[SC_WRITE64] += tmp[0];
-			sum[SC_READ64] += tmp[1];
-			sc_pipe_batch(&c, 1, &tmp[0], &tmp[1]);
-			sum[SC_WRITE1] += tmp[0];
-			sum[SC_READ1] += tmp[1];
+			bv[SC_NULL][b] = sc_null_batch();
+			sc_udp_batch(&c, 64, &bv[SC_SEND64][b], &bv[SC_RECV64][b]);
+			sc_udp_batch(&c, 1, &bv[SC_SEND1][b], &bv[SC_RECV1][b]);
+			sc_pipe_batch(&c, 64, &bv[SC_WRITE64][b], &bv[SC_READ64][b]);
+			sc_pipe_batch(&c, 1, &bv[SC_WRITE1][b], &bv[SC_READ1][b]);
 		}
 		for (i = 0; i < SC_COUNT; i++)
-			per_run[i][r] = sum[i] / batches;
+			per_run[i][r] = stat3(bv[i], batches).med;
 	}
 	close(c.rx);
 	close(c.tx);
@@ -471,10 +468,20 @@ static void run_handoff(void)
 
 		ho_loop(&h, B, n / 4, 0, NULL, NULL); /* warm-up */
 		for (r = 0; r < g_runs; r++) {
-			rt[r] = ho_loop(&h, B, n, 0, NULL, NULL);
-			ho_loop(&h, B, n, 1, &a, &b);
-			s2v[r] = rt[r] * a / (a + b);
-			v2s[r] = rt[r] * b / (a + b);
+			/* medians over chunks: a chunk with a context switch in it does not count
+			 */
+			double c_rt[HO_CHUNKS], c_fr[HO_CHUNKS], fr;
+			unsigned k;
+
+			for (k = 0; k < HO_CHUNKS; k++) {
+				c_rt[k] = ho_loop(&h, B, n / HO_CHUNKS, 0, NULL, NULL);
+				ho_loop(&h, B, n / HO_CHUNKS, 1, &a, &b);
+				c_fr[k] = a / (a + b);
+			}
+			rt[r] = stat3(c_rt, HO_CHUNKS).med;
+			fr = stat3(c_fr, HO_CHUNKS).med;
+			s2v[r] = rt[r] * fr;
+			v2s[r] = rt[r] * (1 - fr);
 		}
 		struct stat3 s_rt = stat3(rt, g_runs), s_a = stat3(s2v, g_runs),
 			     s_b = stat3(v2s, g_runs);

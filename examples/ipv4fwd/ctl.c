@@ -820,23 +820,13 @@ static __u64 stat_at(const struct fwd_stats *st, size_t off)
 	return v;
 }
 
-static __u64 drops_total(const struct fwd_stats *st)
-{
-	__u64 t = 0;
-	unsigned i;
-
-	for (i = 0; i < FWD_DROP_COUNT; i++)
-		t += st->drop[i];
-	return t;
-}
-
 static void stats_text(FILE *f, const struct fwd_stats *st, const struct ports *p)
 {
 	unsigned i;
 
 	fprintf(f, "rx %" PRIu64 " fwd %" PRIu64 " local %" PRIu64 " dropped %" PRIu64 "\n",
 		(uint64_t)st->rx, (uint64_t)st->fwd, (uint64_t)st->local,
-		(uint64_t)drops_total(st));
+		(uint64_t)fwd_stats_dropped(st));
 	for (i = 0; i < FWD_DROP_COUNT; i++)
 		if (st->drop[i])
 			fprintf(f, "  drop %-14s %" PRIu64 "\n", fwd_drop_name(i),
@@ -879,7 +869,7 @@ static void stats_json(FILE *f, const struct fwd_stats *st, const struct ports *
 	for (i = 0; i < sizeof(stat_top) / sizeof(stat_top[0]); i++)
 		fprintf(f, "\"%s\":%" PRIu64 ",", stat_top[i].key,
 			(uint64_t)stat_at(st, stat_top[i].off));
-	fprintf(f, "\"dropped\":%" PRIu64 ",\"drop\":{", (uint64_t)drops_total(st));
+	fprintf(f, "\"dropped\":%" PRIu64 ",\"drop\":{", (uint64_t)fwd_stats_dropped(st));
 	for (i = 0; i < FWD_DROP_COUNT; i++)
 		fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", fwd_drop_name(i),
 			(uint64_t)st->drop[i]);

@@ -939,17 +939,6 @@ static int tap_open(const char *name, unsigned char mac[6])
 	return fd;
 }
 
-static __u64 drops_total(const struct fwd_stats *st)
-{
-	__u64 t = 0;
-	unsigned i;
-
-	for (i = 0; i < FWD_DROP_COUNT; i++)
-		if (i != FWD_DROP_ICMP_RATE) /* messages not sent, not packets */
-			t += st->drop[i];
-	return t;
-}
-
 static void summary_text(struct fwd_router *rt, double secs)
 {
 	struct fwd_stats st;
@@ -959,7 +948,7 @@ static void summary_text(struct fwd_router *rt, double secs)
 	printf("europa-fwd: %.2f s: rx %" PRIu64 " fwd %" PRIu64 " local %" PRIu64
 	       " dropped %" PRIu64 ", %.1f busy cycles/frame\n",
 	       secs, (uint64_t)st.rx, (uint64_t)st.fwd, (uint64_t)st.local,
-	       (uint64_t)drops_total(&st), st.rx ? (double)st.busy_cycles / (double)st.rx : 0.0);
+	       (uint64_t)fwd_stats_dropped(&st), st.rx ? (double)st.busy_cycles / (double)st.rx : 0.0);
 	for (i = 0; i < FWD_DROP_COUNT; i++)
 		if (st.drop[i])
 			printf("europa-fwd:   drop %-14s %" PRIu64 "\n", fwd_drop_name(i),
@@ -1126,7 +1115,7 @@ static int router_mode(const struct opts *o)
 				"  %7.1f s  rx %" PRIu64 "  fwd %" PRIu64 "  drops %" PRIu64
 				"  %.3f Mpps  %.1f cycles/frame\n",
 				(double)(now - t0) / 1e9, (uint64_t)st.rx, (uint64_t)st.fwd,
-				(uint64_t)drops_total(&st),
+				(uint64_t)fwd_stats_dropped(&st),
 				(double)(st.rx - prev_rx) / ((double)(now - last_stats) / 1e3),
 				st.rx > prev_rx ? (double)(st.busy_cycles - prev_busy) /
 							  (double)(st.rx - prev_rx)

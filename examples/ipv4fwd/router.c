@@ -927,6 +927,17 @@ void fwd_router_stats(struct fwd_router *r, struct fwd_stats *out)
 	pthread_mutex_unlock(&r->ctl_mu);
 }
 
+__u64 fwd_stats_dropped(const struct fwd_stats *st)
+{
+	__u64 t = 0;
+	unsigned i;
+
+	for (i = 0; i < FWD_DROP_COUNT; i++)
+		if (i != FWD_DROP_ICMP_RATE && i != FWD_DROP_NO_SLOT)
+			t += st->drop[i];
+	return t - st->drop_made;
+}
+
 /* ============================================================ forwarding thread */
 
 static inline int mac_eq(const unsigned char *a, const unsigned char *b)

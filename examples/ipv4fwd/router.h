@@ -116,8 +116,17 @@ void fwd_router_opts_default(struct fwd_router_opts *o);
 
 struct fwd_router;
 
-/* Create over an open VR (its ports: eu_vr_nports()/eu_vr_port()). NULL+errno. */
+/*
+ * Create over an open VR (its ports: eu_vr_nports()/eu_vr_port(), or
+ * o->nports). NULL and errno: EINVAL (an option out of range), ENODEV (no
+ * port), E2BIG (more than FWD_MAX_PORTS), ENOMEM.
+ */
 struct fwd_router *fwd_router_create(struct eu_vr *vr, const struct fwd_router_opts *o);
+/*
+ * Free the router once neither thread uses it any more (stop the control
+ * socket first). Slots it still holds for ARP are not freed: closing the VR
+ * (eu_vr_close(), eu_vr_fini()) takes them back.
+ */
 void fwd_router_destroy(struct fwd_router *r);
 
 /* -------------------------------------------- forwarding thread only */
@@ -129,7 +138,13 @@ void fwd_router_destroy(struct fwd_router *r);
  */
 void fwd_router_rx_burst(struct fwd_router *r, const __u32 *idx, unsigned n);
 
-/* Timers and queued control work; now_ns is CLOCK_MONOTONIC. */
+/*
+ * Timers and queued control work; now_ns is CLOCK_MONOTONIC. Applies the
+ * queued port and neighbour changes, retries ARP and fails neighbours,
+ * refills the ICMP bucket, routes frames from the punt TAP, then publishes
+ * the counters and (if it changed) the neighbour table for the readers
+ * below, taking their lock for a memcpy.
+ */
 void fwd_router_tick(struct fwd_router *r, __u64 now_ns);
 
 /* ------------------------------ control side: any thread, serialised */
@@ -185,6 +200,14 @@ int fwd_router_neigh_walk(struct fwd_router *r, int (*cb)(const struct fwd_neigh
 
 /* A snapshot of the counters (as of the last fwd_router_tick()). */
 void fwd_router_stats(struct fwd_router *r, struct fwd_stats *out);
+
+/*
+ * Received frames that were dropped: the drop reasons summed, less what is
+ * not a received frame (suppressed ICMP messages, replies that found no
+ * slot, frames the router made itself), so that rx = fwd + local +
+ * arp_ignored + held + fwd_stats_dropped() (docs/fwd.md).
+ */
+__u64 fwd_stats_dropped(const struct fwd_stats *st);
 
 /* What the table says about one destination (fwd_router_lookup()). */
 struct fwd_lookup {

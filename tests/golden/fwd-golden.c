@@ -483,6 +483,24 @@ static void c_arp_fail(struct out *o)
 	pcap_put(&o[0], &f);
 }
 
+/*
+ * An ICMP error to a host the router has no MAC for (198.18.1.3 on p1, TTL 1):
+ * held while ARP resolves it, sent when the reply comes; not counted as forwarded.
+ */
+static void c_icmp_arp(struct out *o)
+{
+	struct frame f;
+
+	ipv4(&f, &(struct ipspec){.src = "198.18.1.3",
+				  .dst = "198.18.0.2",
+				  .ttl = 1,
+				  .dmac = MAC_P1,
+				  .smac = MAC_B3});
+	pcap_put(&o[1], &f);
+	arp(&f, MAC_P1, MAC_B3, 2, MAC_B3, "198.18.1.3", MAC_P1, "198.18.1.1");
+	pcap_put(&o[1], &f);
+}
+
 /* ICMP errors are rate-limited: a bucket of 2 (case.args), 5 TTL-expired datagrams. */
 static void c_icmp_rate(struct out *o)
 {
@@ -546,6 +564,7 @@ static const struct {
 	{"arp_fail", c_arp_fail},
 	{"icmp_rate", c_icmp_rate},
 	{"not_ours", c_not_ours},
+	{"icmp_arp", c_icmp_arp},
 	{"punt", c_punt},
 };
 

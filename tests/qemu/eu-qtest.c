@@ -226,8 +226,17 @@ static int cmd_fwd(int argc, char **argv)
 		return 1;
 	}
 	err = eu_vr_init(&vr, r);
-	if (!err)
-		err = eu_poller_init(&po, r, EU_RING_RX, NULL);
+	if (!err) {
+		/* EUQ_POLL=SPIN,YIELD: the poller's empty polls before it sleeps */
+		struct eu_poll_opts po_opts = { .size = sizeof(po_opts), .spin = 512, .yield = 64 };
+		const char *pe = getenv("EUQ_POLL");
+
+		if (pe && sscanf(pe, "%u,%u", &po_opts.spin, &po_opts.yield) != 2) {
+			fprintf(stderr, "fwd: EUQ_POLL=%s is not SPIN,YIELD\n", pe);
+			return 2;
+		}
+		err = eu_poller_init(&po, r, EU_RING_RX, &po_opts);
+	}
 	if (err) {
 		fprintf(stderr, "fwd: %s\n", eu_last_error());
 		return 1;

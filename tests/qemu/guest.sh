@@ -404,7 +404,7 @@ eu_rate() {
         stop_vr vr1
     fi
 }
-L_EU="" L_EUT="" L_EUF="" L_EUP="" L_K="" L_S=""
+L_EU="" L_EUT="" L_EUF="" L_EUP="" L_EUN="" L_K="" L_S=""
 r=0
 while [ $r -lt "$ROUNDS" ]; do
     r=$((r + 1))
@@ -431,6 +431,13 @@ while [ $r -lt "$ROUNDS" ]; do
         PIN=$P0
         L_EUP="$L_EUP $RX"
     fi
+    if [ "$(cmdarg euq.nospin)" = 1 ]; then
+        # experiment: the VR sleeps as soon as its rx ring is empty (no spinning)
+        export EUQ_POLL=0,0
+        eu_rate europa-nospin 1
+        unset EUQ_POLL
+        L_EUN="$L_EUN $RX"
+    fi
     echo 1 >/sys/module/europa/parameters/tx_in_write
     if [ -x /bin/europa-fwd ]; then
         RX=0
@@ -453,7 +460,7 @@ while [ $r -lt "$ROUNDS" ]; do
     kill -TERM $SPID
     wait $SPID
 done
-say "rounds: europa:$L_EU; europa-thread:$L_EUT; europa-fwd:$L_EUF; kernel:$L_K; sockfwd:$L_S${L_EUP:+; europa-placed:$L_EUP}"
+say "rounds: europa:$L_EU; europa-thread:$L_EUT; europa-fwd:$L_EUF; kernel:$L_K; sockfwd:$L_S${L_EUP:+; europa-placed:$L_EUP}${L_EUN:+; europa-nospin:$L_EUN}"
 echo "EUQ-RATE europa=$(median $L_EU) europa_thread=$(median $L_EUT)${L_EUF:+ europa_fwd=$(median $L_EUF)} kernel=$(median $L_K) sockfwd=$(median $L_S) offered=$PPS secs=$SECS rounds=$ROUNDS"
 
 # ------------------------------------------------- 8. the NIC goes away under a VR

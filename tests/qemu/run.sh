@@ -20,6 +20,7 @@
 # module's spin_us parameter), EUQ_ROUNDS (rate rounds, default 3; the median is
 # reported), EUQ_PIN=1 (e1000 interrupts on CPU 0, forwarders on CPU 1),
 # EUQ_PLACED=1 (one more rate variant: the VR on CPU 1, its transmit thread on CPU 0),
+# EUQ_NOSPIN=1 (one more: the VR sleeps as soon as its rx ring is empty),
 # EUQ_EUROPACTL / EUQ_EUROPA_FWD (those programs from a CMake build, packed into
 # the guest with their shared libraries; CTest sets them).
 set -euo pipefail
@@ -139,7 +140,7 @@ PEER_PID=$!
 
 qemu_args=(-m 1024 -smp "${EUQ_SMP:-2}" -display none -monitor none -no-reboot
     -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz"
-    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}"
+    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}${EUQ_NOSPIN:+ euq.nospin=$EUQ_NOSPIN}"
     -device e1000,netdev=n0,mac=52:54:00:ee:00:01,romfile=
     -netdev socket,id=n0,udp=127.0.0.1:$A_LOCAL,localaddr=127.0.0.1:$A_QEMU
     -device e1000,netdev=n1,mac=52:54:00:ee:00:02,romfile=
