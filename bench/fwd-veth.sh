@@ -12,6 +12,9 @@
 #   kernel    RTR's own kernel (ip_forward=1, the same addresses, route, neighbours)
 #   packet    europa-fwd --vr "inproc:packet:r0;packet:r1;packet:r2" (AF_PACKET ports)
 #   xdp       europa-fwd --vr "inproc:xdp:r0;xdp:r1;xdp:r2" (AF_XDP ports)
+#   europad-packet, europad-xdp
+#             europa-fwd --vr "europad:SOCK#fwd", europad owning r0, r1, r2 with AF_PACKET
+#             or AF_XDP ports
 #   recvfrom  conv-fwd --mode recvfrom (one recvfrom + one sendto per frame)
 #   mmsg      conv-fwd --mode mmsg (recvmmsg/sendmmsg, batches of 32)
 #
@@ -60,7 +63,7 @@
 #   --runs N            runs per configuration, interleaved; medians printed (default 5)
 #   --seconds S         sending time per run (default 5)
 #   --rate PPS          offered load (default 300000 frames/s)
-#   --forwarders LIST   default "kernel packet xdp recvfrom mmsg"
+#   --forwarders LIST   default "kernel packet xdp europad-packet europad-xdp recvfrom mmsg"
 #   --scenarios LIST    "split shared" (default), or one of them
 #   --shared-core one|rps   how "shared" shares (default one)
 #   --load-sweep RATES  comma-separated offered loads (e.g. 50000,100000,200000,400000):
@@ -76,7 +79,7 @@
 # Nothing is asserted: this measures. Every sending loop is bounded by count and time.
 set -uo pipefail
 
-RUNS=5 SECS=5 RATE=300000 FORWARDERS="kernel packet xdp recvfrom mmsg"
+RUNS=5 SECS=5 RATE=300000 FORWARDERS="kernel packet xdp europad-packet europad-xdp recvfrom mmsg"
 SCENARIOS="split shared" SHARED=one SWEEP="" TCP=0 UDP=0 CSV="" QUICK=0
 here0=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -117,9 +120,9 @@ command -v jq >/dev/null || skip "no jq: apt-get install jq"
 for f in $FORWARDERS; do
     case $f in
     kernel) ;;
-    packet | xdp) [[ -x $FWD ]] || { echo "fwd-veth.sh: no $FWD: build the tree"; exit 1; } ;;
+    packet | xdp | europad-packet | europad-xdp) [[ -x $FWD ]] || { echo "fwd-veth.sh: no $FWD: build the tree"; exit 1; } ;;
     recvfrom | mmsg) [[ -x $CONV ]] || { echo "fwd-veth.sh: no $CONV: build with benchmarks (-DEU_BUILD_BENCH=ON)"; exit 1; } ;;
-    *) echo "fwd-veth.sh: unknown forwarder $f (kernel packet xdp recvfrom mmsg)"; exit 2 ;;
+    *) echo "fwd-veth.sh: unknown forwarder $f (kernel packet xdp europad-packet europad-xdp recvfrom mmsg)"; exit 2 ;;
     esac
 done
 [[ -x $CONV ]] || { echo "fwd-veth.sh: no $CONV (needed for the TSC frequency): build with benchmarks"; exit 1; }
@@ -144,10 +147,14 @@ if [[ -n $CSV && ! -s $CSV ]]; then
     echo "forwarder,run,offered_pps,sink_pps,fwd_frames,busy_cycles_per_pkt,router_cycles_per_pkt,cpu_cycles_per_pkt,test,scenario,sent,sink_frames,busy_cycles,seconds,tcp_mbps,tsc_mhz,cpus,kernel,detail" >"$CSV"
 fi
 
-# proc_ns <pid>: CPU time of every thread of the process so far, in ns (schedstat), 0 if none
+# proc_ns <pid...>: CPU time of every thread of the processes so far, in ns (schedstat)
 proc_ns() {
-    [[ -n $1 ]] || { echo 0; return; }
-    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+    local p t=0
+    for p in "$@"; do
+        [[ -n $p ]] || continue
+        t=$(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk -v t="$t" '{ t += $1 } END { printf "%.0f\n", t }')
+    done
+    echo "$t"
 }
 
 # cpu_ticks: "total busy" and "system+irq+softirq" ticks summed over all CPUs
@@ -158,15 +165,34 @@ cpu_ticks() {
 # ---------------------------------------------------------------- forwarders
 
 # start_router <forwarder> <cpu>: starts it in RTR; RPID (empty for kernel/none)
-RPID='' RLOG=''
+RPID='' RLOG='' EDPID=''
 start_router() {
     local f=$1 cpu=$2
-    RPID='' RLOG=$TMP/router-$f.log
+    RPID='' RLOG=$TMP/router-$f.log EDPID=''
     case $f in
     none) ;;
     kernel) kernel_fwd_on ;;
     packet | xdp)
         bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$FWD" --vr "$(fwd_vr_name "$f")" \
+            --config fwd.conf --seconds $((SECS * 4 + 60)) --stats-json
+        RPID=$BGPID
+        ;;
+    europad-packet | europad-xdp)
+        # europad owns the ports (its p0, p1, p2: europa-fwd's), europa-fwd is its VR;
+        # both processes on the router's CPU, and both count as the router
+        cat >europad.conf <<EOF
+control = { socket = "$SOCK"; };
+ports = ( { name = "p0"; port = "${f#europad-}:r0"; }, { name = "p1"; port = "${f#europad-}:r1"; },
+          { name = "p2"; port = "${f#europad-}:r2"; } );
+vrs = ( { name = "fwd"; default = true; } );
+EOF
+        bg "$TMP/europad-$f.log" taskset -c "$cpu" ip netns exec "$RTR" "$EUROPAD" -c europad.conf
+        EDPID=$BGPID
+        if ! wait_until 10 ctl get europad.pid >/dev/null 2>&1; then
+            echo "fwd-veth.sh: europad did not start (log: $TMP/europad-$f.log)" >&2
+            return
+        fi
+        bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$FWD" --vr "europad:$SOCK#fwd" \
             --config fwd.conf --seconds $((SECS * 4 + 60)) --stats-json
         RPID=$BGPID
         ;;
@@ -201,7 +227,8 @@ stop_router() {
     none) ;;
     kernel) kernel_fwd_off ;;
     *)
-        stop_pid "$RPID" 10
+        [[ -n $RPID ]] && stop_pid "$RPID" 10
+        [[ -n $EDPID ]] && stop_pid "$EDPID" 10
         js=$TMP/router.json
         grep '^{' "$RLOG" | tail -n 1 >"$js"
         RFWD=$(jnum "$js" '.fwd // .forwarded // .counters.fwd')
@@ -238,13 +265,13 @@ udp_run() {
     fi
     k0=$(ifcount "$DST" d0 rx)
     c0=$(cpu_ticks)
-    p0=$(proc_ns "$RPID")
+    p0=$(proc_ns "$RPID" "$EDPID")
     taskset -c "$scpu" ip netns exec "$SRC" "$TRAFFIC" send -i s0 -d "$R0MAC" -n $((rate * SECS)) \
         -r "$rate" -R "$run" -t $((SECS + 5)) >"$log"
     sleep 0.2 # frames still in flight
     c1=$(cpu_ticks)
     k1=$(ifcount "$DST" d0 rx)
-    p1=$(proc_ns "$RPID")
+    p1=$(proc_ns "$RPID" "$EDPID")
     stop_router "$f"
     echo 0 | ip netns exec "$RTR" tee /sys/class/net/r0/queues/rx-0/rps_cpus >/dev/null
     sent=$(sed -n 's/.*sent \([0-9]*\) frames.*/\1/p' "$log")
@@ -308,7 +335,7 @@ record() {
         rcp=$(awk -v t="$pns" -v n="$sink" -v h="$HZ_TSC" \
             'BEGIN { if (n > 0) printf "%.0f", t / 1e9 * h / n; else print 0 }')
     fi
-    printf '%-5s %-6s %-8s run %d  offered %7s sent %8s  sink %8s pps  busy/pkt %6s  router/pkt %6s  cpu/pkt %6s\n' \
+    printf '%-5s %-6s %-14s run %d  offered %7s sent %8s  sink %8s pps  busy/pkt %6s  router/pkt %6s  cpu/pkt %6s\n' \
         "$test" "$sc" "$f" "$run" "$rate" "$sent" "$pps" "$bcp" "$rcp" "$ccp"
     echo "$test $sc $f $rate $pps $bcp $rcp $ccp" >>"$RESULTS"
     if [[ -n $CSV ]]; then
@@ -347,7 +374,7 @@ if ((TCP)); then
     for ((run = 1; run <= RUNS; run++)); do
         for f in $FORWARDERS; do
             mbps=$(tcp_run "$f" "$run")
-            printf 'tcp   split  %-8s run %d  %8s Mbit/s\n' "$f" "$run" "$mbps"
+            printf 'tcp   split  %-14s run %d  %8s Mbit/s\n' "$f" "$run" "$mbps"
             echo "tcp split $f 0 $mbps 0 0 0" >>"$RESULTS"
             [[ -n $CSV ]] && echo "$f,$run,0,0,0,0,0,0,tcp,split,0,0,0,$SECS,$mbps,$(tomhz),$NCPU,$(uname -r),iperf3" >>"$CSV"
         done
@@ -377,25 +404,25 @@ for sc in $SCENARIOS; do
     split) echo "split: router on CPU $RCPU, sender (and the receive softirq) on CPU $SCPU; offered $RATE pps" ;;
     shared) echo "shared ($SHARED): the router shares its core with the receive work; offered $RATE pps" ;;
     esac
-    printf '  %-9s %9s %7s %7s %7s %8s %8s %8s %8s %8s\n' forwarder sink_pps busy router cpu \
+    printf '  %-14s %9s %7s %7s %7s %8s %8s %8s %8s %8s\n' forwarder sink_pps busy router cpu \
         "pps/kern" "rtr/kern" "rtr/recv" "rtr/mmsg" "pps/recv"
     kp=$(med udp "$sc" kernel 5) kr=$(med udp "$sc" kernel 7)
     rp=$(med udp "$sc" recvfrom 5) rr=$(med udp "$sc" recvfrom 7) mr=$(med udp "$sc" mmsg 7)
     for f in $FORWARDERS; do
         p=$(med udp "$sc" "$f" 5) b=$(med udp "$sc" "$f" 6) r=$(med udp "$sc" "$f" 7) c=$(med udp "$sc" "$f" 8)
-        printf '  %-9s %9s %7s %7s %7s %8s %8s %8s %8s %8s\n' "$f" "$p" "$b" "$r" "$c" "$(ratio "$p" "$kp")" \
+        printf '  %-14s %9s %7s %7s %7s %8s %8s %8s %8s %8s\n' "$f" "$p" "$b" "$r" "$c" "$(ratio "$p" "$kp")" \
             "$(ratio "$r" "$kr")" "$(ratio "$r" "$rr")" "$(ratio "$r" "$mr")" "$(ratio "$p" "$rp")"
     done
 done
 if [[ -n $SWEEP ]]; then
     echo
     echo "load sweep (split): sink pps by offered load"
-    printf '  %-9s' offered
-    for f in $FORWARDERS; do printf ' %9s' "$f"; done
+    printf '  %-14s' offered
+    for f in $FORWARDERS; do printf ' %14s' "$f"; done
     echo
     for rate in ${SWEEP//,/ }; do
-        printf '  %-9s' "$rate"
-        for f in $FORWARDERS; do printf ' %9s' "$(med sweep split "$f" 5 "$rate")"; done
+        printf '  %-14s' "$rate"
+        for f in $FORWARDERS; do printf ' %14s' "$(med sweep split "$f" 5 "$rate")"; done
         echo
     done
 fi
@@ -403,7 +430,7 @@ if ((TCP)); then
     echo
     echo "TCP (iperf3, ${SECS}s, SRC -> DST through the router), Mbit/s"
     for f in $FORWARDERS; do
-        printf '  %-9s %9s\n' "$f" "$(awk -v f="$f" '$1 == "tcp" && $3 == f { print $5 }' "$RESULTS" | median)"
+        printf '  %-14s %9s\n' "$f" "$(awk -v f="$f" '$1 == "tcp" && $3 == f { print $5 }' "$RESULTS" | median)"
     done
 fi
 echo

