@@ -102,8 +102,12 @@ ports = ( { name = "p0"; port = "${drv#europad-}:r0"; },
 vrs = ( { name = "fwd"; default = true; } );
 EOF2
             start_europad europad.conf "$RTR"
-            start_fwd "$drv.log" "europad:$SOCK#fwd" fwd.conf --stats-json --seconds 600 \
-                ${EU_FWD_ARGS:-} || continue
+            if ! start_fwd "$drv.log" "europad:$SOCK#fwd" fwd.conf --stats-json --seconds 600 \
+                ${EU_FWD_ARGS:-}; then
+                stop_europad
+                PIDS=()
+                continue
+            fi
             ;;
         *) start_fwd "$drv.log" "$(fwd_vr_name "$drv")" fwd.conf --stats-json --seconds 600 \
             ${EU_FWD_ARGS:-} || continue ;;
