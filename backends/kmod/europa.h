@@ -19,9 +19,12 @@
  * Locking:
  *   eu_mutex (after rtnl_lock when both are taken): the port list, the
  *     classification tables, ports' user counts, module-wide counters.
- *   eu_kvr.txmutex: the transmit side of one VR (pending frames, tx
- *     counters); held by whoever transmits: the VR's write() or its thread.
- *   eu_kvr.lock (spin, BH; inside txmutex): the switch side of one VR:
+ *   eu_kvr.txbusy (bit EU_TXBUSY, taken with test_and_set_bit_lock, never
+ *     waited for in atomic context): the transmit side of one VR (pending
+ *     frames, tx counters, the receive path's transmit timer state); held by
+ *     whoever transmits: the VR's write(), its thread, or (tx_in_rx) the
+ *     receive softirq and the transmit timer, which only ever try it.
+ *   eu_kvr.lock (spin, BH; inside txbusy): the switch side of one VR:
  *     own[], cache[], ring counters, rx and refusal counters. Taken in
  *     softirq by the rx handler and with BH off by the transmitter.
  *   RCU (net): classification tables and port->dev are read under the rx
@@ -34,6 +37,7 @@
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
+#include <linux/hrtimer.h>
 #include <linux/wait.h>
 #include <linux/rcupdate.h>
 
@@ -76,7 +80,7 @@ struct eu_ktable {
 	struct eu_kmatch m[];
 };
 
-/* Counters of the transmit side: written under eu_kvr.txmutex only. */
+/* Counters of the transmit side: written under eu_kvr.txbusy only. */
 struct eu_ktx_stats {
 	u64 pkts;
 	u64 bytes;
@@ -84,6 +88,8 @@ struct eu_ktx_stats {
 	u64 sleeps;
 	u64 direct;                     /* passes run in the VR's write() */
 	u64 thread;                     /* passes run by the transmit thread */
+	u64 rxpath;                     /* passes run in the receive softirq or its timer */
+	u64 deferred;                   /* kicks that left the work to the receive path */
 	u64 busy;                       /* driver queue full: frames waited */
 	u64 port[EU_KDEV_MAX_PORTS];
 };
@@ -133,10 +139,11 @@ struct eu_kvr {
 	atomic64_t tx_kicks;
 
 	/*
-	 * The transmit side: one transmitter at a time, either the VR's own
-	 * write()/KICK (tx-in-write) or the transmit thread.
+	 * The transmit side: one transmitter at a time, the VR's own
+	 * write()/KICK (tx-in-write), the transmit thread, or the receive
+	 * softirq and its timer (tx-in-rx).
 	 */
-	struct mutex txmutex;
+	unsigned long txbusy;           /* bit EU_TXBUSY: a transmitter runs */
 	struct eu_txpkt pk[EU_TX_BURST]; /* taken, waiting for a full driver queue */
 	u32 npk;
 	struct eu_ktx_stats tx;
@@ -146,6 +153,16 @@ struct eu_kvr {
 	wait_queue_head_t txwq;         /* the transmit thread sleeps here */
 	atomic_t tx_kick;
 	struct task_struct *txthread;
+	/*
+	 * tx-in-rx: while the receive path drains the tx ring it withdraws the
+	 * module's announcement in the tx wake line, so the VR stops kicking;
+	 * this timer gives it back once the receive path stops draining.
+	 */
+	struct hrtimer txtimer;
+	bool txtimer_on;                /* armed or running (under txbusy) */
+	bool tx_rx_off;                 /* release: no more receive-path transmits */
+	u64 rx_drains, rx_drains_seen;  /* receive-path passes that took work (txbusy) */
+	unsigned long rx_jiffies;       /* when the receive path last gave the VR a frame */
 
 	struct list_head node;          /* in the module's list of VRs (europa_main.c) */
 	struct pid *owner;              /* the process that created the VR */
@@ -155,6 +172,11 @@ struct eu_kvr {
 void eu_kvr_rx(struct eu_kvr *vr, u16 vport, struct sk_buff *skb);
 int eu_tx_thread(void *arg);
 void eu_tx_kick(struct eu_kvr *vr);
+void eu_tx_from_rx(struct eu_kvr *vr);
+void eu_tx_timer_init(struct eu_kvr *vr);
+void eu_tx_rx_stop(struct eu_kvr *vr);
+void eu_tx_lock_wait(struct eu_kvr *vr);
+void eu_tx_unlock(struct eu_kvr *vr);
 bool eu_rx_pending(struct eu_kvr *vr);
 void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st);
 
@@ -167,5 +189,7 @@ unsigned int eu_ports_active(void);
 
 extern unsigned int eu_spin_us;
 extern bool eu_tx_in_write;
+extern bool eu_tx_in_rx;
+extern unsigned int eu_tx_rx_us;
 
 #endif /* EUROPA_KMOD_H */

@@ -18,6 +18,26 @@
 
 #include "europa.h"
 
+#define EU_TXBUSY 0	/* bit of eu_kvr.txbusy */
+
+/* Become the VR's one transmitter, if no other runs (any context). */
+static inline bool eu_tx_trylock(struct eu_kvr *vr)
+{
+	return !test_and_set_bit_lock(EU_TXBUSY, &vr->txbusy);
+}
+
+void eu_tx_unlock(struct eu_kvr *vr)
+{
+	clear_bit_unlock(EU_TXBUSY, &vr->txbusy);
+}
+
+/* Process context: wait until the transmitter that runs now is done. */
+void eu_tx_lock_wait(struct eu_kvr *vr)
+{
+	while (!eu_tx_trylock(vr))
+		usleep_range(20, 100);
+}
+
 static inline u32 eu_word_next(u32 w, u32 to)
 {
 	return ((w & ~EU_STATE_MASK) + EU_STATE_GEN_ONE) | to;
@@ -231,6 +251,7 @@ void eu_kvr_rx(struct eu_kvr *vr, u16 vport, struct sk_buff *skb)
 	vr->rx_pkts++;
 	vr->rx_bytes += flen;
 	vr->rx_port[vport]++;
+	WRITE_ONCE(vr->rx_jiffies, jiffies);
 	WRITE_ONCE(vr->sst->ring[EU_RING_RX].prod.pkts, vr->rx_pkts);
 	eu_mirror_slot_stats(vr);
 	spin_unlock(&vr->lock);
@@ -334,7 +355,7 @@ static struct sk_buff *eu_tx_skb(struct eu_kvr *vr, const struct eu_txpkt *pk,
  * were sent. skbs[ret..n) are still the caller's.
  */
 static u32 eu_tx_direct(struct net_device *dev, struct sk_buff **skbs, u32 n, u32 *ok,
-			u64 *bytes)
+			u64 *bytes, bool in_rx)
 {
 	struct netdev_queue *txq;
 	u16 q;
@@ -345,7 +366,19 @@ static u32 eu_tx_direct(struct net_device *dev, struct sk_buff **skbs, u32 n, u3
 	local_bh_disable();
 	q = smp_processor_id() % dev->real_num_tx_queues;
 	txq = netdev_get_tx_queue(dev, q);
-	HARD_TX_LOCK(dev, txq, smp_processor_id());
+	/*
+	 * From the receive path the lock may be this CPU's already (a driver
+	 * that receives inside its own transmit): only try it, and treat a
+	 * taken lock as a full queue, which the transmit thread waits out.
+	 */
+	if (in_rx) {
+		if (!HARD_TX_TRYLOCK(dev, txq)) {
+			local_bh_enable();
+			return 0;
+		}
+	} else {
+		HARD_TX_LOCK(dev, txq, smp_processor_id());
+	}
 	for (i = 0; i < n; i++) {
 		unsigned int len = skbs[i]->len;
 		netdev_tx_t rc;
@@ -372,9 +405,9 @@ static u32 eu_tx_direct(struct net_device *dev, struct sk_buff **skbs, u32 n, u3
  * Returns how many frames, from the front, are done with (sent, or dropped
  * and counted: port gone, no memory); the rest wait for the queue to drain,
  * so back-pressure reaches the VR's tx ring instead of dropping here.
- * Counts into vr->tx. Caller holds vr->txmutex.
+ * Counts into vr->tx. Caller holds vr->txbusy; in_rx: it runs in softirq.
  */
-static u32 eu_tx_send(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
+static u32 eu_tx_send(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n, bool in_rx)
 {
 	struct sk_buff *skbs[EU_TX_BURST];
 	u8 at[EU_TX_BURST];
@@ -397,7 +430,7 @@ static u32 eu_tx_send(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
 			}
 		}
 		if (m)
-			done = eu_tx_direct(dev, skbs, m, &ok, &bytes);
+			done = eu_tx_direct(dev, skbs, m, &ok, &bytes, in_rx);
 		rcu_read_unlock();
 		if (done < m) {
 			/* queue full: frames from at[done] on are tried again later */
@@ -444,10 +477,10 @@ static void eu_tx_done(struct eu_kvr *vr, const struct eu_txpkt *pk, u32 n)
 /*
  * One pass of the transmitter: take what fits of the tx ring, send what was
  * taken (and what still waited for the driver), free the slots of what is
- * done. Caller holds vr->txmutex. Returns the tx ring entries consumed, good
+ * done. Caller holds vr->txbusy. Returns the tx ring entries consumed, good
  * or refused; vr->npk frames still wait for a full driver queue.
  */
-static u32 eu_tx_pass(struct eu_kvr *vr)
+static u32 eu_tx_pass(struct eu_kvr *vr, bool in_rx)
 {
 	u32 got = 0, taken = 0, done;
 
@@ -455,7 +488,7 @@ static u32 eu_tx_pass(struct eu_kvr *vr)
 		taken = eu_tx_take(vr, vr->pk + vr->npk, EU_TX_BURST - vr->npk, &got);
 	vr->npk += got;
 	if (vr->npk) {
-		done = eu_tx_send(vr, vr->pk, vr->npk);
+		done = eu_tx_send(vr, vr->pk, vr->npk, in_rx);
 		eu_tx_done(vr, vr->pk, done);
 		vr->npk -= done;
 		memmove(vr->pk, vr->pk + done, vr->npk * sizeof(vr->pk[0]));
@@ -465,6 +498,49 @@ static u32 eu_tx_pass(struct eu_kvr *vr)
 
 /* Passes one write() runs at most before it hands what is left to the thread. */
 #define EU_TX_DIRECT_PASSES 8
+/* Passes the receive path runs at most per received frame. */
+#define EU_TX_RX_PASSES 2
+
+/* Let the transmit thread finish (a full driver queue, or work left over). */
+static void eu_tx_handoff(struct eu_kvr *vr)
+{
+	atomic_set(&vr->tx_kick, 1);
+	wake_up_interruptible(&vr->txwq);
+}
+
+static ktime_t eu_tx_rx_period(void)
+{
+	return ns_to_ktime((u64)max(READ_ONCE(eu_tx_rx_us), 20U) * NSEC_PER_USEC);
+}
+
+/*
+ * tx-in-rx: the receive path will look at the tx ring: withdraw the
+ * module's announcement in the tx wake line, so the VR stops kicking, and
+ * make sure the timer runs that gives it back. Caller holds txbusy.
+ */
+static void eu_tx_rx_take_over(struct eu_kvr *vr)
+{
+	WRITE_ONCE(vr->wake[EU_RING_TX].need_wakeup, 0);
+	if (!vr->txtimer_on) {
+		vr->txtimer_on = true;
+		vr->rx_drains_seen = vr->rx_drains;
+		hrtimer_start(&vr->txtimer, eu_tx_rx_period(), HRTIMER_MODE_REL_SOFT);
+	}
+}
+
+/*
+ * tx-in-rx, a kick while frames for the VR arrive (one in this or the last
+ * jiffy): leave the tx ring to the receive path, which sends on the next
+ * frame it gives the VR, or to the timer if none comes. Caller holds txbusy.
+ */
+static bool eu_tx_rx_defer(struct eu_kvr *vr)
+{
+	if (!READ_ONCE(eu_tx_in_rx) || READ_ONCE(vr->tx_rx_off) ||
+	    time_after(jiffies, READ_ONCE(vr->rx_jiffies) + 1))
+		return false;
+	eu_tx_rx_take_over(vr);
+	return true;
+}
 
 /*
  * The VR kicked (write() or EU_KDEV_IOC_KICK): it published tx entries and
@@ -475,6 +551,8 @@ static u32 eu_tx_pass(struct eu_kvr *vr)
  * before it sleeps, so the VR's next burst kicks again and no entry is left
  * behind. The thread takes over when another transmitter is busy, when a
  * driver queue is full (it waits for it) or after EU_TX_DIRECT_PASSES.
+ * With tx_in_rx, while frames for the VR arrive, the kick only hands the
+ * ring to the receive path (eu_tx_rx_defer()).
  */
 void eu_tx_kick(struct eu_kvr *vr)
 {
@@ -482,10 +560,19 @@ void eu_tx_kick(struct eu_kvr *vr)
 	u32 i;
 
 	atomic64_inc(&vr->tx_kicks);
-	if (!READ_ONCE(eu_tx_in_write) || !mutex_trylock(&vr->txmutex))
+	if (!eu_tx_trylock(vr))
 		goto thread;
+	if (eu_tx_rx_defer(vr)) {
+		WRITE_ONCE(vr->tx.deferred, vr->tx.deferred + 1);
+		eu_tx_unlock(vr);
+		return;
+	}
+	if (!READ_ONCE(eu_tx_in_write)) {
+		eu_tx_unlock(vr);
+		goto thread;
+	}
 	for (i = 0; i < EU_TX_DIRECT_PASSES; i++) {
-		u32 taken = eu_tx_pass(vr);
+		u32 taken = eu_tx_pass(vr, false);
 
 		WRITE_ONCE(vr->tx.direct, vr->tx.direct + 1);
 		if (vr->npk)
@@ -496,14 +583,117 @@ void eu_tx_kick(struct eu_kvr *vr)
 		/* pairs with the fence in the VR's eu_wake_needed() */
 		smp_mb();
 		if (!eu_tx_pending(vr)) {
-			mutex_unlock(&vr->txmutex);
+			eu_tx_unlock(vr);
 			return;
 		}
 	}
-	mutex_unlock(&vr->txmutex);
+	eu_tx_unlock(vr);
 thread:
-	atomic_set(&vr->tx_kick, 1);
-	wake_up_interruptible(&vr->txwq);
+	eu_tx_handoff(vr);
+}
+
+/*
+ * tx-in-rx (the tx_in_rx parameter): called by the receive path (softirq,
+ * under RCU) after it handed a frame to the VR. If the VR has published tx
+ * entries and no other transmitter runs, send them here, on the CPU that
+ * receives, so the VR's own CPU neither transmits nor kicks. While this
+ * finds work it withdraws the module's announcement in the tx wake line (the
+ * VR stops kicking: the next received frame looks at the ring anyway), and
+ * keeps a timer armed that gives the announcement back, with the usual
+ * fence and last look, once the receive path stops finding work; so no entry
+ * waits longer than about two timer periods. Never sleeps: what a full
+ * driver queue leaves over goes to the transmit thread.
+ */
+void eu_tx_from_rx(struct eu_kvr *vr)
+{
+	u32 i, taken = 0, t;
+	bool left;
+
+	if (!READ_ONCE(eu_tx_in_rx) || !eu_tx_pending(vr) || !eu_tx_trylock(vr))
+		return;
+	if (unlikely(READ_ONCE(vr->tx_rx_off))) {
+		eu_tx_unlock(vr);
+		return;
+	}
+	for (i = 0; i < EU_TX_RX_PASSES; i++) {
+		t = eu_tx_pass(vr, true);
+		WRITE_ONCE(vr->tx.rxpath, vr->tx.rxpath + 1);
+		taken += t;
+		if (vr->npk || !t)
+			break;
+	}
+	if (taken) {
+		vr->rx_drains++;
+		eu_tx_rx_take_over(vr);
+	}
+	left = vr->npk;
+	eu_tx_unlock(vr);
+	if (left)
+		eu_tx_handoff(vr);
+}
+
+/*
+ * The timer of tx-in-rx (softirq). While the receive path keeps finding
+ * work, it only re-arms. Once it found none for a whole period, the module
+ * announces EU_WAKE_EVENTFD again, fences (pairs with the fence in the VR's
+ * eu_wake_needed()) and drains what the VR published meanwhile: from here
+ * on the VR kicks, as with any sleeping transmitter.
+ */
+static enum hrtimer_restart eu_tx_timer(struct hrtimer *t)
+{
+	struct eu_kvr *vr = container_of(t, struct eu_kvr, txtimer);
+	u32 i;
+	bool left;
+
+	if (!eu_tx_trylock(vr))
+		goto again;	/* another transmitter runs: look later */
+	if (unlikely(READ_ONCE(vr->tx_rx_off))) {
+		vr->txtimer_on = false;
+		eu_tx_unlock(vr);
+		return HRTIMER_NORESTART;
+	}
+	if (vr->rx_drains != vr->rx_drains_seen) {
+		vr->rx_drains_seen = vr->rx_drains;
+		eu_tx_unlock(vr);
+		goto again;
+	}
+	WRITE_ONCE(vr->wake[EU_RING_TX].need_wakeup, EU_KDEV_WAKE_FD);
+	/* pairs with the fence in the VR's eu_wake_needed() */
+	smp_mb();
+	for (i = 0; i < EU_TX_RX_PASSES && !vr->npk && eu_tx_pending(vr); i++) {
+		eu_tx_pass(vr, true);
+		WRITE_ONCE(vr->tx.rxpath, vr->tx.rxpath + 1);
+	}
+	left = vr->npk || eu_tx_pending(vr);
+	vr->txtimer_on = false;
+	eu_tx_unlock(vr);
+	if (left)
+		eu_tx_handoff(vr);
+	return HRTIMER_NORESTART;
+again:
+	hrtimer_forward_now(t, eu_tx_rx_period());
+	return HRTIMER_RESTART;
+}
+
+void eu_tx_timer_init(struct eu_kvr *vr)
+{
+	hrtimer_init(&vr->txtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	vr->txtimer.function = eu_tx_timer;
+	vr->rx_jiffies = jiffies - HZ;
+}
+
+/*
+ * Release (process context): no receive-path transmit starts after this
+ * returns, none runs, and the timer is stopped; the transmit thread, still
+ * alive, finishes what they left. A receive path that takes txbusy after
+ * us sees tx_rx_off; one that took it before is waited for.
+ */
+void eu_tx_rx_stop(struct eu_kvr *vr)
+{
+	WRITE_ONCE(vr->tx_rx_off, true);
+	eu_tx_lock_wait(vr);
+	eu_tx_unlock(vr);
+	hrtimer_cancel(&vr->txtimer);
 }
 
 /*
@@ -525,13 +715,16 @@ int eu_tx_thread(void *arg)
 		bool in_write = READ_ONCE(eu_tx_in_write);
 		u32 taken, had, left;
 
-		mutex_lock(&vr->txmutex);
+		if (!eu_tx_trylock(vr)) {	/* another transmitter runs */
+			usleep_range(20, 100);
+			continue;
+		}
 		had = vr->npk;
-		taken = eu_tx_pass(vr);
+		taken = eu_tx_pass(vr, false);
 		left = vr->npk;
 		if (taken || had)
 			WRITE_ONCE(vr->tx.thread, vr->tx.thread + 1);
-		mutex_unlock(&vr->txmutex);
+		eu_tx_unlock(vr);
 		/*
 		 * tx-in-write: the thread only helps out (a full queue, a busy
 		 * transmitter); the VR's next burst kicks and transmits again.
@@ -577,11 +770,11 @@ int eu_tx_thread(void *arg)
 		idle_since = 0;
 	}
 	/* stopping: what still waits for the driver is dropped, its slots returned */
-	mutex_lock(&vr->txmutex);
+	eu_tx_lock_wait(vr);
 	WRITE_ONCE(vr->tx.err, vr->tx.err + vr->npk);
 	eu_tx_done(vr, vr->pk, vr->npk);
 	vr->npk = 0;
-	mutex_unlock(&vr->txmutex);
+	eu_tx_unlock(vr);
 	return 0;
 }
 
@@ -624,6 +817,8 @@ void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st)
 	st->tx_direct = READ_ONCE(vr->tx.direct);
 	st->tx_thread = READ_ONCE(vr->tx.thread);
 	st->tx_busy = READ_ONCE(vr->tx.busy);
+	st->tx_rxpath = READ_ONCE(vr->tx.rxpath);
+	st->tx_deferred = READ_ONCE(vr->tx.deferred);
 	for (i = 0; i < vr->nports; i++)
 		st->port_tx[i] = READ_ONCE(vr->tx.port[i]);
 }

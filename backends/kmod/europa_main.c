@@ -35,6 +35,14 @@ bool eu_tx_in_write = true;
 module_param_named(tx_in_write, eu_tx_in_write, bool, 0644);
 MODULE_PARM_DESC(tx_in_write, "A VR's kick (write()/KICK) transmits in the VR's own context instead of waking its transmit thread (default 1)");
 
+bool eu_tx_in_rx;
+module_param_named(tx_in_rx, eu_tx_in_rx, bool, 0644);
+MODULE_PARM_DESC(tx_in_rx, "The receive softirq sends what a VR put in its tx ring, when no other transmitter runs (default 0)");
+
+unsigned int eu_tx_rx_us = 500;
+module_param_named(tx_rx_us, eu_tx_rx_us, uint, 0644);
+MODULE_PARM_DESC(tx_rx_us, "With tx_in_rx: microseconds without receive-path transmits before a VR's kicks are asked for again (default 500, least 20)");
+
 static unsigned int eu_max_slots = 65536;
 module_param_named(max_slots, eu_max_slots, uint, 0644);
 MODULE_PARM_DESC(max_slots, "Largest pool a VR may ask for, in slots (default 65536)");
@@ -165,6 +173,7 @@ static void eu_region_format(struct eu_kvr *vr)
 
 static void eu_kvr_free(struct eu_kvr *vr)
 {
+	hrtimer_cancel(&vr->txtimer);
 	put_pid(vr->owner);
 	vfree(vr->mem);
 	kvfree(vr->own);
@@ -180,6 +189,7 @@ static struct eu_kvr *eu_kvr_new(const struct eu_kdev_create *c, int *err)
 	*err = -ENOMEM;
 	if (!vr)
 		return NULL;
+	eu_tx_timer_init(vr);
 	vr->h.nslots = c->nslots;
 	vr->h.slot_size = c->slot_size;
 	vr->h.headroom = c->headroom;
@@ -211,7 +221,6 @@ static struct eu_kvr *eu_kvr_new(const struct eu_kdev_create *c, int *err)
 	vr->nrules = c->nrules;
 	memcpy(vr->rules, c->rules, sizeof(vr->rules));
 	spin_lock_init(&vr->lock);
-	mutex_init(&vr->txmutex);
 	INIT_LIST_HEAD(&vr->node);
 	vr->owner = get_pid(task_tgid(current));
 	init_waitqueue_head(&vr->rxwq);
@@ -496,8 +505,8 @@ static int eu_open(struct inode *inode, struct file *f)
 /*
  * The last reference to the file is gone (closed, or the process died; every
  * mapping holds the file, so nothing maps the region any more). Stop the
- * transmit thread, let go of the netdevs, wait out the rx path, then count
- * who held each slot and free the region.
+ * receive path's transmits and the transmit thread, let go of the netdevs,
+ * wait out the rx path, then count who held each slot and free the region.
  */
 static void eu_kvr_release(struct eu_kvr *vr)
 {
@@ -506,6 +515,7 @@ static void eu_kvr_release(struct eu_kvr *vr)
 	mutex_lock(&eu_vrs_mutex);
 	list_del_init(&vr->node);
 	mutex_unlock(&eu_vrs_mutex);
+	eu_tx_rx_stop(vr);
 	kthread_stop(vr->txthread);
 	eu_ports_detach(vr);
 	mutex_lock(&eu_vrs_mutex);

@@ -45,6 +45,7 @@ static rx_handler_result_t eu_handle_frame(struct sk_buff **pskb)
 		if (m->vlan == vlan && ether_addr_equal(m->mac, dst)) {
 			eu_kvr_rx(m->vr, m->vport, skb);
 			consume_skb(skb);
+			eu_tx_from_rx(m->vr);
 			return RX_HANDLER_CONSUMED;
 		}
 	}

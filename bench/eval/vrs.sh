@@ -9,13 +9,15 @@
 # Topology (tests/integration/switch-common.bash): SRC:eus0 <-> SW:euw0 (europad port
 # "in"), SW:euw1 (port "out") <-> SINK:euk0. VR i has the rule "port in, destination MAC
 # 02:00:00:00:<i>:01" and is an eu-reflect forwarder (-m forward: MAC rewrite, TTL - 1,
-# out port 1), each in its own process. The source sends 64-byte frames as fast as one
-# AF_PACKET socket goes (one sender for every VR: frame k to VR k mod N), so the offered
-# load is the same whatever N. Per VR: frames it sent (europad's counters.tx_frames);
-# aggregate: frames the sink's kernel counted on euk0. Every point runs RUNS times.
+# out port 1), each in its own process. One source sends 64-byte frames at EVAL_RATE
+# frames/s (frame k to VR k mod N), so the offered load is the same whatever N (what the
+# source really sent is measured too: on a small machine it competes for the CPUs). Per
+# VR: frames it sent (europad's counters.tx_frames); aggregate: frames the sink's kernel
+# counted on euk0. Every point runs RUNS times.
 #
 # CSV rows: experiment,x,run,what,fps   (what: sent | sink | vr1 ... vrN)
-# Environment: EVAL_RUNS (3), EVAL_SECS (3 s per run), EVAL_DRIVER (packet: AF_PACKET;
+# Environment: EVAL_RUNS (3), EVAL_SECS (3 s per run), EVAL_RATE (offered frames/s,
+# default 300000; 0: as fast as one AF_PACKET socket goes), EVAL_DRIVER (packet: AF_PACKET;
 # xdp: AF_XDP), EVAL_BUSY (0: europad and VRs sleep when idle; 1: busy polling),
 # EU_BUILD_DIR, EU_INTEGRATION_BIN (the built tree).
 # Exit: 0 done, 77 not root (no namespaces), 1 error.
@@ -27,6 +29,7 @@ CSV=${2:?usage: vrs.sh scale|pool CSV [LIST]}
 RUNS=${EVAL_RUNS:-3}
 SECS=${EVAL_SECS:-3}
 DRV=${EVAL_DRIVER:-packet}
+RATE=${EVAL_RATE:-300000}
 BUSY=${EVAL_BUSY:-0}
 case $MODE in
 scale) LIST=${3:-1 2 4 8 16} ;;
@@ -91,7 +94,7 @@ measure() {
     k0=$(ifcount "$SINK" "$K0" rx)
     s0=$(ifcount "$SRC" "$S0" tx)
     t0=$(date +%s.%N)
-    ip netns exec "$SRC" "$TRAFFIC" send -i "$S0" "${d[@]}" -n 0 -t "$SECS" -R $((run % 250 + 1)) >blast.log 2>&1
+    ip netns exec "$SRC" "$TRAFFIC" send -i "$S0" "${d[@]}" -n 0 -r "$RATE" -t "$SECS" -R $((run % 250 + 1)) >blast.log 2>&1
     sleep 0.2 # the tail still in flight
     t1=$(date +%s.%N)
     k1=$(ifcount "$SINK" "$K0" rx)

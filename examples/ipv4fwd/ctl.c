@@ -808,6 +808,9 @@ static const struct stat_line stat_top[] = {
 	ST("fragments", "fragments", "Fragments made for a smaller egress MTU.", fragments),
 	ST("busy_cycles", "busy_cycles", "TSC cycles spent on non-empty bursts.", busy_cycles),
 	ST("bursts", "bursts", "Non-empty bursts processed.", bursts),
+	ST("switch_busy_cycles", "switch_busy_cycles",
+	   "TSC cycles of the in-process switch's rounds that moved frames, in the router's thread.",
+	   switch_busy_cycles),
 	ST("drop_made", "dropped_made_packets",
 	   "Of the drops, frames the router made itself (ICMP errors, fragments).", drop_made),
 };
@@ -851,6 +854,10 @@ static void stats_text(FILE *f, const struct fwd_stats *st, const struct ports *
 		(uint64_t)st->bursts);
 	if (st->rx)
 		fprintf(f, ", %.1f cycles/frame", (double)st->busy_cycles / (double)st->rx);
+	if (st->switch_busy_cycles)
+		fprintf(f, "; in-process switch %" PRIu64 " cycles, %.1f cycles/frame",
+			(uint64_t)st->switch_busy_cycles,
+			st->rx ? (double)st->switch_busy_cycles / (double)st->rx : 0.0);
 	fprintf(f, "\ntables: %" PRIu64 " routes, %" PRIu64 " neighbours\n", (uint64_t)st->routes,
 		(uint64_t)st->neighbours);
 	for (i = 0; i < p->n; i++)

@@ -949,6 +949,9 @@ static void summary_text(struct fwd_router *rt, double secs)
 	       " dropped %" PRIu64 ", %.1f busy cycles/frame\n",
 	       secs, (uint64_t)st.rx, (uint64_t)st.fwd, (uint64_t)st.local,
 	       (uint64_t)fwd_stats_dropped(&st), st.rx ? (double)st.busy_cycles / (double)st.rx : 0.0);
+	if (st.switch_busy_cycles)
+		printf("europa-fwd: and %.1f cycles/frame in the in-process switch (ports)\n",
+		       st.rx ? (double)st.switch_busy_cycles / (double)st.rx : 0.0);
 	for (i = 0; i < FWD_DROP_COUNT; i++)
 		if (st.drop[i])
 			printf("europa-fwd:   drop %-14s %" PRIu64 "\n", fwd_drop_name(i),
@@ -1117,11 +1120,12 @@ static int router_mode(const struct opts *o)
 				(double)(now - t0) / 1e9, (uint64_t)st.rx, (uint64_t)st.fwd,
 				(uint64_t)fwd_stats_dropped(&st),
 				(double)(st.rx - prev_rx) / ((double)(now - last_stats) / 1e3),
-				st.rx > prev_rx ? (double)(st.busy_cycles - prev_busy) /
+				st.rx > prev_rx ? (double)(st.busy_cycles + st.switch_busy_cycles -
+							   prev_busy) /
 							  (double)(st.rx - prev_rx)
 						: 0.0);
 			prev_rx = st.rx;
-			prev_busy = st.busy_cycles;
+			prev_busy = st.busy_cycles + st.switch_busy_cycles;
 			last_stats = now;
 		}
 		if (now - last_alive >= 1000000000ULL) { /* europad still there? */
@@ -1136,8 +1140,12 @@ static int router_mode(const struct opts *o)
 				break;
 			}
 		}
-		if (manual)
-			eu_vr_poll(vr);
+		if (manual) {
+			__u64 c0 = rdtsc();
+
+			if (eu_vr_poll(vr))
+				fwd_router_account_switch(rt, rdtsc() - c0);
+		}
 		n = eu_vr_rx_burst(vr, idx, o->burst);
 		if (n) {
 			fwd_router_rx_burst(rt, idx, n);

@@ -927,6 +927,11 @@ void fwd_router_stats(struct fwd_router *r, struct fwd_stats *out)
 	pthread_mutex_unlock(&r->ctl_mu);
 }
 
+void fwd_router_account_switch(struct fwd_router *r, __u64 cycles)
+{
+	r->st.switch_busy_cycles += cycles;
+}
+
 __u64 fwd_stats_dropped(const struct fwd_stats *st)
 {
 	__u64 t = 0;
@@ -984,7 +989,12 @@ static void flush(struct fwd_router *r)
 				r->st.port[d->port].tx--;
 				r->st.port[d->port].tx_bytes -= d->len;
 			}
+			/*
+			 * Each of these frames is accounted for already (fwd, local, or made
+			 * here): count the drop in drop_made too, or it would count twice.
+			 */
 			r->st.drop[FWD_DROP_TX_FULL] += r->ntx - sent;
+			r->st.drop_made += r->ntx - sent;
 			eu_vr_free_burst(r->vr, r->txq + sent, r->ntx - sent);
 		}
 		r->ntx = 0;
@@ -1150,6 +1160,8 @@ static void nt_release(struct fwd_router *r, struct nent *e)
 		put_mac_send(r, idx, e->mac, eu_vr_desc(r->vr, idx)->port);
 		if (!(h[i] & HELD_LOCAL))
 			r->st.fwd++;
+		else
+			r->st.drop_made--; /* counted while held (emit()) */
 	}
 	e->nheld = 0;
 }
@@ -1159,10 +1171,9 @@ static void nt_drop_held(struct fwd_router *r, struct nent *e, unsigned reason)
 	__u32 *h = nt_held(r, e);
 	unsigned i;
 
-	for (i = 0; i < e->nheld; i++) {
+	/* a frame made here was counted in drop_made when held (emit()) */
+	for (i = 0; i < e->nheld; i++)
 		drop(r, h[i] & ~HELD_LOCAL, reason);
-		r->st.drop_made += !!(h[i] & HELD_LOCAL);
-	}
 	e->nheld = 0;
 }
 
@@ -1207,6 +1218,13 @@ static inline void emit(struct fwd_router *r, __u32 idx, __u32 addr, unsigned po
 	}
 	eu_vr_desc(r->vr, idx)->port = (__u16)port;
 	nt_held(r, e)[e->nheld++] = idx | (counted ? 0 : HELD_LOCAL);
+	/*
+	 * `held` (neigh show) counts every slot a queue holds, but a frame made here
+	 * (ICMP, fragments after the first) is no received frame: count it in
+	 * drop_made while it waits, so that rx = fwd + local + arp_ignored + held +
+	 * fwd_stats_dropped() holds meanwhile. Released: undone; dropped: kept.
+	 */
+	r->st.drop_made += !counted;
 	r->nt_dirty = 1;
 }
 
@@ -1260,7 +1278,8 @@ static void arp_in(struct fwd_router *r, __u32 idx, unsigned char *f, unsigned l
 		r->st.arp_req_in++;
 	else
 		r->st.arp_rep_in++;
-	if (f[22] & 1) { /* a group sender hardware address is never a neighbour */
+	/* a group or all-zero sender hardware address is never a neighbour */
+	if ((f[22] & 1) || !memcmp(f + 22, "\0\0\0\0\0\0", 6)) {
 		drop(r, idx, FWD_DROP_ARP_BAD);
 		return;
 	}
@@ -1508,7 +1527,12 @@ static void fragment(struct fwd_router *r, __u32 idx, __u32 nb, unsigned port, u
 	first = (mtu - hlen) & ~7U;
 	each = (mtu - hlen2) & ~7U;
 	nfr = (tot - hlen - first + each - 1) / each; /* fragments beyond the first */
-	if (!first || !each || nfr > 64) {
+	/*
+	 * The fragments' offsets must fit the 13-bit field: a datagram that already
+	 * ends past 65535 bytes (offset * 8 + data) cannot be split; its later
+	 * fragments' offsets would carry into the flag bits.
+	 */
+	if (!first || !each || nfr > 64 || off0 * 8 + (tot - hlen) > 65535) {
 		drop(r, idx, FWD_DROP_FRAG_FAIL);
 		return;
 	}
@@ -1794,6 +1818,8 @@ static void punt_in(struct fwd_router *r)
 
 	while (budget--) {
 		ssize_t len = read(r->o.punt_fd, r->punt_buf, sizeof(r->punt_buf));
+		const struct eu_ipv4_hdr *pip =
+			(const struct eu_ipv4_hdr *)(r->punt_buf + ETH_HLEN);
 		unsigned char *f;
 		__u32 idx;
 
@@ -1806,8 +1832,11 @@ static void punt_in(struct fwd_router *r)
 		}
 		if ((size_t)len < ETH_HLEN + 20 || (size_t)len > ETH_HLEN + r->max_mtu ||
 		    r->punt_buf[12] != ETH_P_IP >> 8 || r->punt_buf[13] != (ETH_P_IP & 0xff) ||
-		    eu_ipv4_check(r->punt_buf + ETH_HLEN, (size_t)len - ETH_HLEN) != EU_IPV4_OK)
-			continue; /* the host's ARP and IPv6 stay on its side */
+		    eu_ipv4_check(pip, (size_t)len - ETH_HLEN) != EU_IPV4_OK || pip->ttl == 0 ||
+		    eu_ipv4_martian_src(eu_ipv4_saddr(pip)) ||
+		    eu_ipv4_martian_dst(eu_ipv4_daddr(pip)))
+			continue; /* the host's ARP and IPv6 stay on its side; TTL 0 and martians
+				     (RFC 1812 5.3.7) do not leave through us */
 		if (eu_vr_alloc_burst(r->vr, &idx, 1) != 1) {
 			r->st.drop[FWD_DROP_NO_SLOT]++;
 			break;

@@ -78,6 +78,9 @@ struct fwd_stats {
 	__u64 icmp_echo, icmp_ttl, icmp_unreach, icmp_frag_needed;
 	__u64 fragments, punted_out, punted_in;
 	__u64 busy_cycles, bursts; /* TSC cycles spent on non-empty bursts */
+	__u64 switch_busy_cycles;  /* inproc switch run in our thread (eu_vr_poll()): TSC
+				      cycles of its rounds that moved frames; busy_cycles +
+				      switch_busy_cycles is the whole core's work per frame */
 	__u64 routes, neighbours;  /* table sizes now */
 	__u64 arp_ignored;         /* ARP not for our address (not a drop: nothing to do) */
 	__u64 drop_made;           /* of the drops, frames the router made itself (ICMP,
@@ -208,6 +211,12 @@ void fwd_router_stats(struct fwd_router *r, struct fwd_stats *out);
  * arp_ignored + held + fwd_stats_dropped() (docs/fwd.md).
  */
 __u64 fwd_stats_dropped(const struct fwd_stats *st);
+
+/*
+ * Forwarding thread: add the cycles of an in-process switch round that moved
+ * frames (eu_vr_poll() in the same thread) to switch_busy_cycles.
+ */
+void fwd_router_account_switch(struct fwd_router *r, __u64 cycles);
 
 /* What the table says about one destination (fwd_router_lookup()). */
 struct fwd_lookup {

@@ -44,8 +44,11 @@
 
 #define EU_KDEV_PATH "/dev/europa"
 #define EU_KDEV_ABI_VERSION 1
-/* Minor: 1 added the tail of struct eu_kdev_stats (from vr_id) and of eu_kdev_info (bad[]). */
-#define EU_KDEV_ABI_MINOR 1
+/*
+ * Minor: 1 added the tail of struct eu_kdev_stats (from vr_id) and of eu_kdev_info (bad[]);
+ * 2 added eu_kdev_stats.tx_rxpath and tx_deferred.
+ */
+#define EU_KDEV_ABI_MINOR 2
 
 #define EU_KDEV_MAX_PORTS 8
 #define EU_KDEV_MAX_RULES 32
@@ -163,6 +166,9 @@ struct eu_kdev_stats {
 	__u32 rsvd2;
 	char ports[EU_KDEV_MAX_PORTS][EU_KDEV_IFNAMSIZ]; /* out: the VR's netdevs */
 	__u64 tx_busy;     /* times a driver's queue was full: frames waited (not dropped) */
+	/* since kdev ABI 1.2: */
+	__u64 tx_rxpath;   /* transmit passes run in the receive softirq or its timer (tx_in_rx) */
+	__u64 tx_deferred; /* kicks that left the tx ring to the receive path (tx_in_rx) */
 };
 
 /* EU_KDEV_IOC_INFO: the module as a whole (works on an fd without a VR). */

@@ -6,7 +6,9 @@
 # console:
 #   EUQ: ...             progress
 #   EUQ-FAIL: ...        a failed check
-#   EUQ-RATE ...         forwarding rates (frames/s) of the three forwarders
+#   EUQ-RATE ...         forwarding rates (frames/s) of the forwarders
+#   EUQ-CPU ...          guest CPU time per forwarded frame (ns) of the forwarders
+#   EUQ-CPURATIO ...     that cost against the kernel's and the conventional one's
 #   EUQ-RESULT PASS|FAIL
 # then powers off. run.sh reads these lines.
 export PATH=/bin:/sbin
@@ -38,6 +40,7 @@ finish() {
 }
 
 SECS=$(cmdarg euq.secs)
+TXRX=$(cmdarg euq.txrx)  # the module's tx_in_rx for the functional tests (run.sh: EUQ_TX_IN_RX)
 PPS=$(cmdarg euq.pps)
 [ -n "$SECS" ] || SECS=5
 [ -n "$PPS" ] || PPS=100000
@@ -63,7 +66,7 @@ ip addr add 198.19.1.1/24 dev eth1
 sleep 2
 ping -c 2 -W 2 198.18.1.2 >/dev/null || fail "peer A not reachable without the module"
 ping -c 2 -W 2 198.19.1.2 >/dev/null || fail "peer B not reachable without the module"
-insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} || { fail "insmod europa.ko"; finish; }
+insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} ${TXRX:+tx_in_rx=$TXRX} || { fail "insmod europa.ko"; finish; }
 [ -c /dev/europa ] || { fail "/dev/europa missing"; finish; }
 say "europa.ko loaded"
 
@@ -357,7 +360,7 @@ rmmod europa || fail "rmmod europa with no VR open"
 [ -e /dev/europa ] && fail "/dev/europa still there after rmmod"
 ip link show eth0 | grep -q PROMISC && fail "eth0 left promiscuous"
 ping -c 2 -W 2 198.18.1.2 >/dev/null || fail "host stack lost eth0 after unload"
-insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} || fail "reload europa.ko"
+insmod /lib/europa.ko ${SPIN:+spin_us=$SPIN} ${TXRX:+tx_in_rx=$TXRX} || fail "reload europa.ko"
 
 fi # euq.only
 
@@ -399,20 +402,41 @@ diag() {
                 b["eth0.rx_packets"], b["eth0.rx_missed_errors"], b["eth0.rx_fifo_errors"],
                 b["eth0.rx_dropped"], b["eth1.tx_packets"] }' "$1" "$2"
 }
-# blast NAME VIA: one paced run a->b through the forwarder at MAC VIA; its rate in $RX
+# busy BEFORE AFTER: guest CPU time (USER_HZ ticks, every CPU) between two snaps, idle and
+# iowait excluded: user, nice, system, irq, softirq (steal and guest are not the guest's own)
+busy() {
+    awk 'NR == FNR { if ($1 == "cpu") for (i = 2; i <= NF; i++) c0[i] = $i; next }
+        $1 == "cpu" { for (i = 2; i <= 8; i++) if (i != 5 && i != 6) b += $i - c0[i] }
+        END { print b + 0 }' "$1" "$2"
+}
+# blast NAME VIA: one paced run a->b through the forwarder at MAC VIA; its rate in $RX,
+# and the guest CPU time it cost per frame the peer received, in ns, in $CPF (all
+# guest CPUs, idle excluded, over the whole run: cost per frame, whatever the host let
+# through)
 blast() {
     snap /tmp/s0
     R=$(ctl $((SECS + 30)) blast dir=ab via=$2 secs=$SECS pps=$PPS)
     snap /tmp/s1
-    say "round $r $1: $R"
-    say "round $r $1: $(diag /tmp/s0 /tmp/s1)"
     RX=$(kv "$R" rx_pps)
     [ -n "$RX" ] || RX=0
+    N=$(kv "$R" recv)
+    T=$(busy /tmp/s0 /tmp/s1)
+    CPF=0
+    # ticks of 1/100 s (USER_HZ) -> ns per frame
+    if [ -n "$N" ] && [ "$N" -gt 0 ]; then CPF=$((T * 10000000 / N)); fi
+    say "round $r $1: $R"
+    say "round $r $1: $(diag /tmp/s0 /tmp/s1); busy ${T}0 ms, ${CPF} ns/frame"
 }
-# eu_rate NAME TX_IN_WRITE: a VR (eu-qtest fwd) on europa.ko, the module's tx mode set first
+# rec NAME: append this run's $RX and $CPF to the lists of forwarder NAME
+rec() {
+    eval "L_$1=\"\$L_$1 $RX\"; C_$1=\"\$C_$1 $CPF\"; P_$1=$CPF"
+}
+# eu_rate NAME TX_IN_WRITE [TX_IN_RX]: a VR (eu-qtest fwd) on europa.ko, the module's
+# transmit mode set first
 eu_rate() {
     echo "$2" >/sys/module/europa/parameters/tx_in_write
-    RX=0
+    echo "${3:-0}" >/sys/module/europa/parameters/tx_in_rx
+    RX=0 CPF=0
     # a pool deep enough for the stretches when the host does not run the VR's CPU,
     # as the e1000 rings are for the kernel (RxDescriptors above)
     if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
@@ -420,19 +444,40 @@ eu_rate() {
         stop_vr vr1
     fi
 }
-L_EU="" L_EUT="" L_EUF="" L_EUP="" L_EUN="" L_K="" L_S=""
+# efwd_rate NAME TX_IN_RX: europa-fwd on europa.ko (tx-in-write), tx_in_rx set first
+efwd_rate() {
+    echo 1 >/sys/module/europa/parameters/tx_in_write
+    echo "$2" >/sys/module/europa/parameters/tx_in_rx
+    RX=0 CPF=0
+    if start_efwd ",slots=8192"; then
+        blast "$1" $VR1
+        stop_efwd
+    fi
+}
+# ratio A B: 1000 * A / B (integers), "" when B is 0
+ratio() { if [ "${2:-0}" -gt 0 ]; then echo $(($1 * 1000 / $2)); fi; }
+# milli X: 1234 -> 1.234
+milli() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x / 1000 }'; }
+# the forwarders measured in every round (eu_tx: europa-fwd needs /bin/europa-fwd)
+FWDS="europa europa_thread europa_rx"
+TXRX_DEF=$(cat /sys/module/europa/parameters/tx_in_rx)
+[ -x /bin/europa-fwd ] && FWDS="$FWDS europa_fwd europa_fwd_rx"
 r=0
 while [ $r -lt "$ROUNDS" ]; do
     r=$((r + 1))
-    # the module's default (tx-in-write), and its transmit thread alone: before/after
-    eu_rate europa 1
-    L_EU="$L_EU $RX"
-    eu_rate europa-thread 0
-    L_EUT="$L_EUT $RX"
+    # the module's tx-in-write alone, its transmit thread alone, and tx-in-write with
+    # the receive path transmitting (tx_in_rx): before/after in the same boot
+    eu_rate europa 1 0
+    rec europa
+    eu_rate europa-thread 0 0
+    rec europa_thread
+    eu_rate europa-rx 1 1
+    rec europa_rx
     if [ "$(cmdarg euq.placed)" = 1 ] && [ "$(nproc)" -ge 2 ]; then
         # placement experiment: the VR on CPU 1, its transmit thread on CPU 0
         echo 0 >/sys/module/europa/parameters/tx_in_write
-        RX=0
+        echo 0 >/sys/module/europa/parameters/tx_in_rx
+        RX=0 CPF=0
         P0=$PIN
         PIN="taskset -c 1"
         if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
@@ -445,39 +490,56 @@ while [ $r -lt "$ROUNDS" ]; do
             stop_vr vr1
         fi
         PIN=$P0
-        L_EUP="$L_EUP $RX"
+        rec europa_placed
     fi
     if [ "$(cmdarg euq.nospin)" = 1 ]; then
         # experiment: the VR sleeps as soon as its rx ring is empty (no spinning)
         export EUQ_POLL=0,0
-        eu_rate europa-nospin 1
+        eu_rate europa-nospin 1 0
         unset EUQ_POLL
-        L_EUN="$L_EUN $RX"
+        rec europa_nospin
     fi
-    echo 1 >/sys/module/europa/parameters/tx_in_write
     if [ -x /bin/europa-fwd ]; then
-        RX=0
-        if start_efwd ",slots=8192"; then
-            blast europa-fwd $VR1
-            stop_efwd
-        fi
-        L_EUF="$L_EUF $RX"
+        efwd_rate europa-fwd 0
+        rec europa_fwd
+        efwd_rate europa-fwd-rx 1
+        rec europa_fwd_rx
     fi
+    # back to the defaults the module was loaded with
+    echo 1 >/sys/module/europa/parameters/tx_in_write
+    echo "$TXRX_DEF" >/sys/module/europa/parameters/tx_in_rx
     sysctl -w net.ipv4.ip_forward=1 >/dev/null
     ping -c 1 -W 2 198.19.1.2 >/dev/null
     blast kernel $G0_MAC
-    L_K="$L_K $RX"
+    rec kernel
     sysctl -w net.ipv4.ip_forward=0 >/dev/null
     $PIN $Q sockfwd $SOCK eth0 eth1 $ROUTES >/tmp/sock.log 2>&1 &
     SPID=$!
     sleep 1
     blast sockfwd $SOCK
-    L_S="$L_S $RX"
+    rec sockfwd
     kill -TERM $SPID
     wait $SPID
+    # this round's CPU cost per frame against the kernel's and the conventional one's
+    for f in $FWDS; do
+        eval "c=\$P_$f"
+        eval "QK_$f=\"\$QK_$f $(ratio "$c" "$P_kernel")\"; QS_$f=\"\$QS_$f $(ratio "$c" "$P_sockfwd")\""
+    done
 done
-say "rounds: europa:$L_EU; europa-thread:$L_EUT; europa-fwd:$L_EUF; kernel:$L_K; sockfwd:$L_S${L_EUP:+; europa-placed:$L_EUP}${L_EUN:+; europa-nospin:$L_EUN}"
-echo "EUQ-RATE europa=$(median $L_EU) europa_thread=$(median $L_EUT)${L_EUF:+ europa_fwd=$(median $L_EUF)} kernel=$(median $L_K) sockfwd=$(median $L_S) offered=$PPS secs=$SECS rounds=$ROUNDS"
+LINE="" CLINE="" QLINE="" RLIST=""
+for f in $FWDS kernel sockfwd europa_placed europa_nospin; do
+    eval "l=\$L_$f c=\$C_$f qk=\$QK_$f qs=\$QS_$f"
+    [ -n "$l" ] || continue
+    RLIST="$RLIST; $f:$l"
+    LINE="$LINE $f=$(median $l)"
+    CLINE="$CLINE $f=$(median $c)"
+    if [ -n "$qk$qs" ]; then QLINE="$QLINE ${f}_kernel=$(milli "$(median $qk)") ${f}_sockfwd=$(milli "$(median $qs)")"; fi
+done
+say "rounds (frames/s)${RLIST}"
+for f in $FWDS kernel sockfwd; do eval "say \"rounds (ns/frame) $f:\$C_$f\""; done
+echo "EUQ-RATE$LINE offered=$PPS secs=$SECS rounds=$ROUNDS"
+echo "EUQ-CPU$CLINE"
+echo "EUQ-CPURATIO$QLINE"
 
 # ------------------------------------------------- 8. the NIC goes away under a VR
 say "== 8. the NICs' driver is removed while a VR uses them"

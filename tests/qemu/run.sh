@@ -21,6 +21,7 @@
 # reported), EUQ_PIN=1 (e1000 interrupts on CPU 0, forwarders on CPU 1),
 # EUQ_PLACED=1 (one more rate variant: the VR on CPU 1, its transmit thread on CPU 0),
 # EUQ_NOSPIN=1 (one more: the VR sleeps as soon as its rx ring is empty),
+# EUQ_TX_IN_RX=0|1 (the module's tx_in_rx for the functional tests; step 7 measures both),
 # EUQ_EUROPACTL / EUQ_EUROPA_FWD (those programs from a CMake build, packed into
 # the guest with their shared libraries; CTest sets them).
 set -euo pipefail
@@ -140,7 +141,7 @@ PEER_PID=$!
 
 qemu_args=(-m 1024 -smp "${EUQ_SMP:-2}" -display none -monitor none -no-reboot
     -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz"
-    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}${EUQ_NOSPIN:+ euq.nospin=$EUQ_NOSPIN}"
+    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}${EUQ_NOSPIN:+ euq.nospin=$EUQ_NOSPIN}${EUQ_TX_IN_RX:+ euq.txrx=$EUQ_TX_IN_RX}"
     -device e1000,netdev=n0,mac=52:54:00:ee:00:01,romfile=
     -netdev socket,id=n0,udp=127.0.0.1:$A_LOCAL,localaddr=127.0.0.1:$A_QEMU
     -device e1000,netdev=n1,mac=52:54:00:ee:00:02,romfile=
@@ -178,26 +179,43 @@ if grep -a -E 'Kernel panic|BUG:|Oops|WARNING:' "$CONSOLE" >/dev/null; then
     die "kernel splat on the console"
 fi
 RATE=$(grep -a '^EUQ-RATE' "$CONSOLE" | tr -d '\r' | tail -n 1)
+CPU=$(grep -a '^EUQ-CPU ' "$CONSOLE" | tr -d '\r' | tail -n 1)
+CRAT=$(grep -a '^EUQ-CPURATIO' "$CONSOLE" | tr -d '\r' | tail -n 1)
 if [[ -n $RATE ]]; then
-    val() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $RATE"; }
-    eu=$(val europa) eut=$(val europa_thread) euf=$(val europa_fwd) k=$(val kernel) s=$(val sockfwd)
-    rounds=$(val rounds)
+    # val LINE KEY: KEY's value in an EUQ line
+    val() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"; }
+    k=$(val "$RATE" kernel) s=$(val "$RATE" sockfwd) rounds=$(val "$RATE" rounds)
     echo
-    echo "forwarding rate, 64-byte UDP frames through the guest (-accel $ACCEL, offered ${PPS}/s, ${SECS}s each, median of ${rounds:-?} rounds):"
-    if [[ -n $euf ]]; then
-        printf '  %-50s %10s frames/s\n' "europa-fwd --vr kdev: on europa.ko" "$euf"
-    fi
-    printf '  %-50s %10s frames/s\n' "europa.ko + VR (eu-qtest fwd), tx-in-write" "$eu" \
-        "europa.ko + VR (eu-qtest fwd), transmit thread" "${eut:-n/a}" \
-        "guest kernel IP forwarding" "$k" "recvfrom/sendto forwarder (AF_PACKET)" "$s"
-    ratios() {
-        awk -v name="$1" -v e="$2" -v k="$k" -v s="$s" 'BEGIN {
-            printf "  %-30s / kernel = %s, / recvfrom+sendto = %s\n", name,
-                (k > 0 ? sprintf("%.2f", e / k) : "n/a"), (s > 0 ? sprintf("%.2f", e / s) : "n/a") }'
-    }
-    if [[ -n $euf ]]; then ratios europa-fwd "$euf"; fi
-    ratios "eu-qtest fwd" "$eu"
-    if [[ -n $eut ]]; then ratios "eu-qtest fwd (thread)" "$eut"; fi
+    echo "forwarding rate and guest CPU time per forwarded frame, 64-byte UDP frames through the guest"
+    echo "(-accel $ACCEL, offered ${PPS}/s, ${SECS}s each, medians of ${rounds:-?} rounds; CPU: every guest CPU, idle excluded):"
+    printf '  %-52s %10s %12s\n' "" "frames/s" "ns/frame"
+    names=(europa_fwd europa_fwd_rx europa europa_rx europa_thread kernel sockfwd)
+    declare -A label=(
+        [europa_fwd]="europa-fwd --vr kdev: on europa.ko, tx-in-write"
+        [europa_fwd_rx]="europa-fwd --vr kdev: on europa.ko, + tx_in_rx"
+        [europa]="europa.ko + VR (eu-qtest fwd), tx-in-write"
+        [europa_rx]="europa.ko + VR (eu-qtest fwd), + tx_in_rx"
+        [europa_thread]="europa.ko + VR (eu-qtest fwd), transmit thread"
+        [kernel]="guest kernel IP forwarding"
+        [sockfwd]="recvfrom/sendto forwarder (AF_PACKET)")
+    for n in "${names[@]}"; do
+        v=$(val "$RATE" "$n")
+        [[ -n $v ]] || continue
+        c=$(val "$CPU" "$n")
+        printf '  %-52s %10s %12s\n' "${label[$n]}" "$v" "${c:-n/a}"
+    done
+    echo "ratios (rate: higher is better; CPU per frame: lower is better; the CPU ratios are medians"
+    echo "of each round's own ratio):"
+    for n in "${names[@]}"; do
+        [[ $n == kernel || $n == sockfwd ]] && continue
+        e=$(val "$RATE" "$n")
+        [[ -n $e ]] || continue
+        awk -v name="$n" -v e="$e" -v k="$k" -v s="$s" -v qk="$(val "$CRAT" "${n}_kernel")" \
+            -v qs="$(val "$CRAT" "${n}_sockfwd")" 'BEGIN {
+            printf "  %-14s rate / kernel = %s, / recvfrom+sendto = %s; CPU/frame / kernel = %s, / recvfrom+sendto = %s\n",
+                name, (k > 0 ? sprintf("%.2f", e / k) : "n/a"), (s > 0 ? sprintf("%.2f", e / s) : "n/a"),
+                (qk != "" ? qk : "n/a"), (qs != "" ? qs : "n/a") }'
+    done
     echo "  (ratios only: emulation makes absolute numbers meaningless; never asserted)"
 fi
 if grep -a -q '^EUQ-RESULT PASS' "$CONSOLE"; then
