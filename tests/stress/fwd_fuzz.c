@@ -9,13 +9,19 @@
  * 198.18.2.1/24 MTU 68), routes via a static neighbour (p1), via one that only
  * ARP from the fuzzer can resolve (p2), via one that never answers (p2), a
  * connected-style route on p0 that fills the small neighbour table,
- * blackhole, unreachable and prohibit routes; a small ICMP bucket.
+ * blackhole, unreachable and prohibit routes; a small ICMP bucket; a punt
+ * interface (a datagram socketpair stands in for the TAP). Learned
+ * neighbours never age (docs/fwd.md), so an operator's `neigh del` of some of
+ * them every 512 bursts keeps the table from staying full.
  *
  * Input: random bytes; valid ARP, ICMP echo, UDP, fragments, IP options and
  * ICMP errors (also about ICMP errors), then mutated: bit flips, truncation,
  * total length off by one or random, IHL 0..15, fragment offsets near and past
  * 65535, ARP with wrong hlen/plen/op, TTL 0/1, broadcast, multicast, martian
- * and own addresses, bad ingress ports, descriptor lengths 0..buffer size.
+ * and own addresses, bad ingress ports, descriptor lengths 0..buffer size
+ * (the slot after its headroom: a switch never delivers more). Bursts of 1 to
+ * 48 frames, now and then up to 300. The host sends the same kinds of frames
+ * into the punt interface.
  *
  * After every burst (a tick follows each) and at the end it checks:
  *  - the accounting invariant of docs/fwd.md (fwd_stats_dropped());
@@ -30,15 +36,19 @@
  *    16-bit datagram (unless a received datagram already had them), and ICMP
  *    the router made (source one of our addresses): checksum, type 0/3/11,
  *    errors quote a first fragment that is not an ICMP error, sent to its
- *    source.
+ *    source;
+ *  - what the host gets from the punt interface: datagrams for our addresses,
+ *    to the TAP's MAC, as many as punted_out; ARP replies from port 0's MAC.
  * Under ASan+UBSan (-DEU_SANITIZE=address) memory errors fail it too.
  *
- *   fwd_fuzz [--seed N] [--frames N] [--slots N] [--ring N] [--seconds S]
+ *   fwd_fuzz [--seed N] [--frames N] [--slots N] [--ring N] [--neigh-max N]
+ *            [--arp-hold N] [--seconds S]
  *
  * --frames bounds the run (deterministic); --seconds stops earlier if the
  * time runs out (a slow sanitizer build), saying so. --slots sets the pool
  * (default 1024), --ring the ring size (default: the pool's), smaller than a
- * burst's output so that the tx ring can be full (drop.tx_full). Exit 0 or 1.
+ * burst's output so that the tx ring can be full (drop.tx_full);
+ * --neigh-max and --arp-hold the router's options (default 24 and 3). Exit 0 or 1.
  * A failure names the input frame it followed; rerun with the same arguments
  * and --frames just past it to stop there.
  */
@@ -61,9 +71,9 @@
  * Under ASan the bytes of a received slot outside its frame (headroom, and
  * past desc->len) are poisoned while the router works on the burst, so that
  * reading or writing past the frame is reported, though the region is one
- * mapping that ASan knows nothing of. The slots of a burst are not reused
- * within it (the router frees its drops when the burst ends), and are
- * unpoisoned as soon as fwd_router_rx_burst() returns.
+ * mapping that ASan knows nothing of. The slots of a burst of up to MAXBURST
+ * frames are not reused within it (the router frees its drops when the burst
+ * ends), and are unpoisoned as soon as fwd_router_rx_burst() returns.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #define FUZZ_ASAN 1
@@ -94,6 +104,7 @@ static struct eu_vr vr;
 static __u64 fails, nframes_in, ntx, ntx_port[NPORTS], now;
 static unsigned maxlen; /* buffer bytes after the headroom */
 static unsigned nslots = 1024, slot_size;
+static unsigned opt_neigh_max = 24, opt_arp_hold = 3;
 
 static int punt_sv[2] = {-1, -1}; /* [0] the router's "TAP", [1] the host's end */
 static const unsigned char punt_mac[6] = {2, 0, 0, 0, 0xee, 1};
@@ -931,8 +942,8 @@ static void setup_router(void)
 
 	fwd_router_opts_default(&o);
 	o.nports = NPORTS;
-	o.neigh_max = 24;
-	o.arp_hold = 3;
+	o.neigh_max = opt_neigh_max;
+	o.arp_hold = opt_arp_hold;
 	o.arp_retries = 2;
 	o.arp_timeout_ms = 5;
 	o.icmp_rate = 2000;
@@ -992,7 +1003,8 @@ static __u64 mono(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: fwd_fuzz [--seed N] [--frames N] [--slots N] [--ring N] [--seconds S]\n");
+		"usage: fwd_fuzz [--seed N] [--frames N] [--slots N] [--ring N] [--neigh-max N]\n"
+		"                [--arp-hold N] [--seconds S]\n");
 	exit(2);
 }
 
@@ -1011,6 +1023,10 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
 			frames = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--neigh-max") && i + 1 < argc)
+			opt_neigh_max = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--arp-hold") && i + 1 < argc)
+			opt_arp_hold = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--slots") && i + 1 < argc)
 			nslots = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--ring") && i + 1 < argc)
