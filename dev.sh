@@ -30,6 +30,7 @@ DEB_PACKAGES=(
     iputils-ping    # ping(8) through europa-fwd (tests/integration/fwd_netns.sh)
     jq              # reads the JSON summaries of europa-fwd/conv-fwd (fwd_*.sh, fwd-veth.sh)
     ethtool         # checksum offload off on the veths around a user-space router (fwd_*.sh)
+    socat           # UDP/TCP listeners in the host stack behind europa-fwd's punt TAP (fwd_punt.sh)
     gnuplot-nox     # the plots of bench/evaluate (docs/evaluation.md)
     git
     man-db          # man(1): tests render every page in docs/man/
