@@ -36,7 +36,7 @@ if [[ -s overhead.csv ]]; then
         echo "\"copy from user, 64 B\" 140 $(ov copy_from_user_64 pipe) ? ?"
         echo "\"null syscall\" ? $(ov null 64B) ? ?"
     } >plot_overhead.dat
-    bars overhead "Per-packet overhead: system calls and copies vs libeuropa's hand-off (TSC cycles, log scale)" \
+    bars overhead "Per-packet overhead: system calls and copies vs the libeuropa hand-off (TSC cycles, log scale)" \
         "cycles per packet" 1
 fi
 

@@ -3,7 +3,9 @@
 function name(k) {
 	if (k == "europa") return "europa.ko + VR, tx in write"
 	if (k == "europa_thread") return "europa.ko + VR, transmit thread"
-	if (k == "europa_fwd") return "europa-fwd on europa.ko"
+	if (k == "europa_rx") return "europa.ko + VR, tx in write + tx_in_rx"
+	if (k == "europa_fwd") return "europa-fwd on europa.ko, tx in write"
+	if (k == "europa_fwd_rx") return "europa-fwd on europa.ko, + tx_in_rx"
 	if (k == "kernel") return "guest kernel IP forwarding"
 	if (k == "sockfwd") return "recvfrom/sendto forwarder (AF_PACKET)"
 	return k

@@ -124,15 +124,18 @@ if have overhead overhead.csv; then
     echo
     img overhead "overhead table"
     cat <<EOF
-**Reading.** The system calls cost $(r "$s" 3000)x (send) and $(r "$rv" 3400)x (receive) what
-they cost EUROPA's Core 2, in TSC ticks at $(awk -F, 'NR == 2 { print $9; exit }' "$OUT/overhead.csv") MHz: speculative-execution
-mitigations and the virtual machine make system calls dearer today (a bare \`getppid\` costs
-$(n0 "$(ov null 64B)") cycles here), and the loopback send also carries the receive path. The 64-byte
-copies, by contrast, have become nearly free. libeuropa's hand-off of the same packet costs
-$(n1 "$v1") + $(n1 "$w1") cycles one packet at a time and $(n1 "$v32") + $(n1 "$w32") per packet in bursts of 32: the
-paper's point, that removing system calls and copies removes almost all of the per-packet
-overhead, holds with a larger margin than in 2012, because system calls became dearer and the
-hand-off stayed a few cache-line writes.
+**Reading.** On this machine the send costs $(r "$s" 3000)x and the receive $(r "$rv" 3400)x
+EUROPA's figures (TSC ticks at $(awk -F, 'NR == 2 { print $9; exit }' "$OUT/overhead.csv") MHz on a different CPU, so only roughly
+comparable). A bare \`getppid\` costs $(n0 "$(ov null 64B)") cycles here: entering and leaving the kernel alone
+costs hundreds of cycles (speculative-execution mitigations, the virtual machine); the loopback
+send also carries the receive path up to the receiving socket, while the receive here takes
+a datagram that is already waiting (no sleep, no wake-up). The 64-byte copies have become
+nearly free. libeuropa's hand-off of the same packet costs $(n1 "$v1") + $(n1 "$w1") cycles one packet
+at a time and $(n1 "$v32") + $(n1 "$w32") per packet in bursts of 32: the two system calls cost
+**$(r "$(awk -v a="$s" -v b="$rv" 'BEGIN { print a + b }')" "$(ov round_trip burst1)" %.0f)x** the whole hand-off round trip at burst 1 and
+**$(r "$(awk -v a="$s" -v b="$rv" 'BEGIN { print a + b }')" "$(ov round_trip burst32)" %.0f)x** at burst 32. The paper's point, that the per-packet overhead of a
+user-mode router is its system calls and copies and that sharing the pool removes it,
+holds on this machine.
 
 EOF
 fi
@@ -210,8 +213,8 @@ if have fwd_veth fwd_veth.csv; then
             c=$(awk -F, -v x="$fw" '$1 == x { print $2 }' "$OUT/.c")
             echo "| $fw | $(n0 "$p") | $(n0 "$c") | $(n0 "$b") | **$(r "$p" "$kp")** | **$(r "$c" "$kc")** | $(r "$c" "$rc") | $(r "$c" "$mc") | $(r "$p" "$rp") |"
             case $fw in
-            packet | xdp)
-                SUMMARY+="In *$sc*, europa-fwd over $fw forwarded $(r "$p" "$kp")x the kernel's rate and $(r "$p" "$rp")x the recvfrom/sendto forwarder's, "
+            packet | xdp | europad-*)
+                SUMMARY+="In *$sc*, europa-fwd ($fw) forwarded $(r "$p" "$kp")x the kernel's rate and $(r "$p" "$rp")x the recvfrom/sendto forwarder's, "
                 SUMMARY+="spending $(r "$c" "$kc")x the kernel's and $(r "$c" "$rc")x the recvfrom/sendto forwarder's cycles per frame on the router's core. "
                 ;;
             esac
@@ -260,11 +263,13 @@ recvfrom/sendto forwarder on AF_PACKET, at the same offered load. Under TCG ever
 EOF
 if have qemu qemu.csv; then
     k=$(awk -F, '$1 == "kernel" { print $2 }' "$OUT/qemu.csv") s=$(awk -F, '$1 == "sockfwd" { print $2 }' "$OUT/qemu.csv")
-    echo "| path | frames/s (emulated) | ratio to guest kernel forwarding | ratio to recvfrom/sendto |"
-    echo "|---|---:|---:|---:|"
-    awk -F, -v k="$k" -v s="$s" "$(cat "$EVAL/qemu_names.awk")"'
+    kc=$(awk -F, '$1 == "kernel" { print $3 }' "$OUT/qemu.csv")
+    echo "| path | frames/s (emulated) | rate / guest kernel forwarding | rate / recvfrom+sendto | guest CPU ns per frame | CPU / kernel forwarding |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    awk -F, -v k="$k" -v s="$s" -v kc="$kc" "$(cat "$EVAL/qemu_names.awk")"'
         NR > 1 {
-        printf "| %s | %.0f | **%s** | %s |\n", name($1), $2, (k > 0 ? sprintf("%.2f", $2 / k) : "-"), (s > 0 ? sprintf("%.2f", $2 / s) : "-") }' "$OUT/qemu.csv"
+        printf "| %s | %.0f | **%s** | %s | %s | **%s** |\n", name($1), $2, (k > 0 ? sprintf("%.2f", $2 / k) : "-"), (s > 0 ? sprintf("%.2f", $2 / s) : "-"),
+            ($3 != "" ? $3 : "-"), ($3 != "" && kc > 0 ? sprintf("%.2f", $3 / kc) : "-") }' "$OUT/qemu.csv"
     echo
     img qemu "kernel switch in QEMU"
     best=$(awk -F, 'NR > 1 && $1 ~ /^europa/ && $2 + 0 > m { m = $2 + 0 } END { print m }' "$OUT/qemu.csv")
@@ -295,9 +300,9 @@ cat <<'EOF'
 ## 4. Scalability: 1 to 16 VRs at once
 
 `bench/eval/vrs.sh scale`: one europad over veth (AF_PACKET and AF_XDP ports), N VRs, each a
-forwarding eu-reflect process with a rule on its own destination MAC; one sender sends
-64-byte frames round-robin to the N MACs as fast as one AF_PACKET socket goes (the same
-offered load whatever N). Aggregate: frames the sink's kernel counted; per VR: the mean over
+forwarding eu-reflect process with a rule on its own destination MAC; one sender offers
+300,000 64-byte frames/s round-robin to the N MACs (the same offered load whatever N; what
+it really sent is in the "sent" column: on 2 CPUs it competes with everything else). Aggregate: frames the sink's kernel counted; per VR: the mean over
 VRs of each VR's median transmit rate (europad's counters). UDP only: TCP needs a full router
 per VR, which this experiment does not build.
 
@@ -382,7 +387,8 @@ cat <<'EOF'
 `bench/overhead --tests latency,idle`. Latency: the switch thread (CPU 0) stamps the TSC into
 each frame just before `eu_sw_rx_publish()`, the VR thread (CPU 1, busy polling) reads it
 after `eu_vr_rx_burst()`; at 10 kpps, at 1 Mpps (bursts of 8), and saturated (back-to-back
-bursts of 32: the latency is then mostly the queue). Idle: CPU time of the VR thread
+bursts of 32: the latency is then mostly the queue); as root both threads run SCHED_FIFO, in
+rounds shorter than the kernel's real-time throttling period. Idle: CPU time of the VR thread
 (`getrusage(RUSAGE_THREAD)`) with adaptive polling (`eu_poller_idle()`: spin, yield, then
 sleep on the futex until the switch's publish wakes it) and with busy polling, at idle and at
 1 kpps; wake-up latency is stamp to VR, and the switch's cost of `eu_sw_rx_publish()`
@@ -406,12 +412,15 @@ if have latency latency.csv; then
     echo
     img latency "latency"
     img idle "idle CPU"
+    wa=$(awk -v x="$(lt idle adaptive 1kpps p50_ns)" 'BEGIN { print x / 1000 }')
+    wb=$(awk -v x="$(lt idle busy 1kpps p50_ns)" 'BEGIN { print x / 1000 }')
     cat <<EOF
 **Reading.** Busy polling burns the VR's CPU whether or not frames come ($(n1 "$bi") % idle);
 adaptive polling uses $(n2 "$ai") % idle and $(n2 "$ak") % at 1 kpps, that is
 $(r "$bk" "$ak" %.0f)x less CPU at 1 kpps. The price is the wake-up: the sleeping VR sees a frame
-after a futex wake ($(n1 "$(awk -v x="$(lt idle adaptive 1kpps p50_ns)" 'BEGIN { print x / 1000 }')") us median vs $(n1 "$(awk -v x="$(lt idle busy 1kpps p50_ns)" 'BEGIN { print x / 1000 }')") us busy), and the switch pays the
-wake system call in its publish. At high load the poller never sleeps, so both modes give
+after a futex wake ($(n1 "$wa") us median vs $(n1 "$wb") us busy), and the switch pays the
+wake system call in its publish ($(n0 "$(lt idle adaptive 1kpps publish_p50_cycles)") vs $(n0 "$(lt idle busy 1kpps publish_p50_cycles)") cycles). $(awk -v a="$wa" -v b="$wb" -v c="$bk" 'BEGIN {
+        if (a + 0 < b + 0) printf "Here the busy-polling VR saw frames later than the sleeping one: it got only %.0f %% of a CPU on this loaded machine, so it was often switched out when a frame came, while the futex wake puts a sleeping thread back on a CPU at once. ", c }')At high load the poller never sleeps, so both modes give
 the busy-polling latency. $(if grep -q SCHED_FIFO "$OUT/logs/latency.log" 2>/dev/null; then
         echo "The hand-off rows ran with both threads SCHED_FIFO, so their tails are the hand-off's own (and the hypervisor's); the wake-up rows ran as ordinary threads, and tails of milliseconds there are scheduling delays on this shared VM."
     else
