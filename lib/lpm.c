@@ -26,10 +26,12 @@
  *      store that links it. (Readers load with relaxed loads whose addresses
  *      depend on the previous load's value: see eu_lpm__resolve() in lpm.h.)
  */
+#include <endian.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <urcu/urcu-memb.h>
 
@@ -44,31 +46,43 @@
 #define EU_LPM_COMMIT_GROUPS 256U   /* groups committed at a time (128 KiB) */
 #define EU_LPM_RECLAIM_BATCH 256U   /* default opts.reclaim_batch */
 #define EU_LPM_HUGE_ALIGN ((size_t)2 << 20)
-#define EU_LPM_LHASH_SIZE (2 * EU_LPM_MAX_LEAVES) /* (nh, len) -> leaf, load <= 1/2 */
+#define EU_LPM_LEAF_CAP0 256U     /* leaves with bookkeeping at first; doubles on demand */
 
 /* ------------------------------------------------------------ route set */
 
 /*
  * One open-addressing hash table (linear probing, backward-shift deletion)
- * per prefix length, keyed by the prefix. A slot is 6 bytes: the prefix and
- * a 16-bit value, 0 for an empty slot; the table stores the route's leaf
- * index with EU_RSLOT_USED set (the next hop is the leaf's). Capacities are
- * not powers of two (the home slot is hash * capacity >> 32) and grow by
- * half when the load would pass 7/8: about 7 bytes per route, a full table's
- * route set in under 8 MiB.
+ * per prefix length. A route is keyed by its prefix's significant bytes
+ * only: kb = ceil(len / 8) bytes (none for /0), so a slot is kb + 2 bytes,
+ * the 16-bit value first, then the key: 5 bytes for /17../24 (98% of the
+ * benchmark table), 4 for /9../16, 6 for /25../32. The value is 0 in an empty
+ * slot; the table stores the route's leaf index with EU_RSLOT_USED set (the
+ * next hop is the leaf's). Capacities are not powers of two (the home slot is
+ * hash * capacity >> 32) and grow by a quarter when the load would pass 9/10:
+ * the load stays between 0.72 and 0.9: 6-7 bytes per route, not 7-10 as
+ * with 6-byte slots grown by half at 7/8.
  */
 #define EU_RSLOT_USED 0x8000U
+#define EU_RT_NONE 0xffffffffU /* eu_rtab_find(): no such key */
+#define EU_RT_MIN_CAP 16U
 
-struct __attribute__((packed)) eu_rslot {
-	__u32 key;
-	__u16 val;
-};
+#define EU_RT_PAD 4U /* bytes after the last slot: keys are read as 4-byte words */
 
 struct eu_rtab {
-	struct eu_rslot *slot;
-	__u32 cap; /* slots (0 when slot is NULL) */
+	__u8 *slot;   /* cap slots of sz bytes, then EU_RT_PAD bytes */
+	__u32 cap;    /* slots (0 when slot is NULL) */
 	__u32 count;
+	__u32 kmask;  /* the key's bits in a 4-byte little-endian load */
+	__u8 kb;      /* key bytes */
+	__u8 sz;      /* slot bytes: kb + 2 */
 };
+
+static void eu_rtab_init(struct eu_rtab *t, unsigned len)
+{
+	t->kb = (__u8)((len + 7) / 8);
+	t->sz = (__u8)(t->kb + 2);
+	t->kmask = t->kb == 4 ? 0xffffffffU : (1U << (8 * t->kb)) - 1;
+}
 
 static inline __u32 eu_rhash(__u32 k)
 {
@@ -78,6 +92,59 @@ static inline __u32 eu_rhash(__u32 k)
 	k *= 0xc2b2ae35U;
 	k ^= k >> 16;
 	return k;
+}
+
+/* The key of a prefix (its kb top bytes) and back. */
+static inline __u32 eu_rtab_key(const struct eu_rtab *t, __u32 prefix)
+{
+	return t->kb ? prefix >> (32 - 8 * t->kb) : 0;
+}
+
+static inline __u32 eu_rtab_prefix(const struct eu_rtab *t, __u32 key)
+{
+	return t->kb ? key << (32 - 8 * t->kb) : 0;
+}
+
+static inline __u8 *eu_rs(const struct eu_rtab *t, __u32 i)
+{
+	return t->slot + (size_t)i * t->sz;
+}
+
+static inline __u16 eu_rs_val(const struct eu_rtab *t, __u32 i)
+{
+	const __u8 *p = eu_rs(t, i);
+
+	return (__u16)(p[0] | p[1] << 8);
+}
+
+static inline void eu_rs_set_val(const struct eu_rtab *t, __u32 i, __u16 v)
+{
+	__u8 *p = eu_rs(t, i);
+
+	p[0] = (__u8)v;
+	p[1] = (__u8)(v >> 8);
+}
+
+/* The key bytes are little-endian: one unaligned load (the padding after the
+ * last slot keeps it inside the allocation) and a mask. */
+static inline __u32 eu_rs_key(const struct eu_rtab *t, __u32 i)
+{
+	const __u8 *p = eu_rs(t, i) + 2;
+	__u32 k;
+
+	memcpy(&k, p, sizeof(k));
+	return le32toh(k) & t->kmask;
+}
+
+static inline void eu_rs_set(const struct eu_rtab *t, __u32 i, __u32 key, __u16 v)
+{
+	__u8 *p = eu_rs(t, i);
+	unsigned b;
+
+	p[0] = (__u8)v;
+	p[1] = (__u8)(v >> 8);
+	for (b = 0; b < t->kb; b++)
+		p[2 + b] = (__u8)(key >> (8 * b));
 }
 
 static inline __u32 eu_rtab_home(const struct eu_rtab *t, __u32 key)
@@ -90,33 +157,39 @@ static inline __u32 eu_rtab_next(const struct eu_rtab *t, __u32 i)
 	return i + 1 == t->cap ? 0 : i + 1;
 }
 
-static struct eu_rslot *eu_rtab_find(const struct eu_rtab *t, __u32 key)
+/* The slot of prefix, or EU_RT_NONE. */
+static __u32 eu_rtab_find(const struct eu_rtab *t, __u32 prefix)
 {
-	__u32 i;
+	__u32 key, i;
 
 	if (!t->count)
-		return NULL;
-	for (i = eu_rtab_home(t, key); t->slot[i].val; i = eu_rtab_next(t, i))
-		if (t->slot[i].key == key)
-			return &t->slot[i];
-	return NULL;
+		return EU_RT_NONE;
+	key = eu_rtab_key(t, prefix);
+	for (i = eu_rtab_home(t, key); eu_rs_val(t, i); i = eu_rtab_next(t, i))
+		if (eu_rs_key(t, i) == key)
+			return i;
+	return EU_RT_NONE;
 }
 
 /* Insert a key that is not present; capacity must allow it. */
-static void eu_rtab_put(struct eu_rtab *t, __u32 key, __u16 val)
+static void eu_rtab_put_key(struct eu_rtab *t, __u32 key, __u16 val)
 {
 	__u32 i = eu_rtab_home(t, key);
 
-	while (t->slot[i].val)
+	while (eu_rs_val(t, i))
 		i = eu_rtab_next(t, i);
-	t->slot[i].key = key;
-	t->slot[i].val = val;
+	eu_rs_set(t, i, key, val);
 	t->count++;
+}
+
+static void eu_rtab_put(struct eu_rtab *t, __u32 prefix, __u16 val)
+{
+	eu_rtab_put_key(t, eu_rtab_key(t, prefix), val);
 }
 
 static __u64 eu_rtab_bytes(const struct eu_rtab *t)
 {
-	return (__u64)t->cap * sizeof(struct eu_rslot);
+	return t->cap ? (__u64)t->cap * t->sz + EU_RT_PAD : 0;
 }
 
 /* Make room for one more key. 0 or -ENOMEM (the table is unchanged then). */
@@ -126,52 +199,55 @@ static int eu_rtab_reserve(struct eu_rtab *t)
 	__u32 i;
 	struct eu_rtab n;
 
-	if ((__u64)(t->count + 2) * 8 <= (__u64)t->cap * 7)
+	if ((__u64)(t->count + 1) * 10 <= (__u64)t->cap * 9)
 		return 0;
-	ncap = t->cap < 16 ? 16 : (__u64)t->cap + t->cap / 2;
+	ncap = t->cap < EU_RT_MIN_CAP ? EU_RT_MIN_CAP : (__u64)t->cap + t->cap / 4;
 	if (ncap > 0xffffffffULL)
 		return -ENOMEM;
-	n.slot = calloc((size_t)ncap, sizeof(*n.slot));
+	n = *t;
+	n.slot = calloc(1, (size_t)ncap * t->sz + EU_RT_PAD);
 	if (!n.slot)
 		return -ENOMEM;
 	n.cap = (__u32)ncap;
 	n.count = 0;
 	for (i = 0; i < t->cap; i++)
-		if (t->slot[i].val)
-			eu_rtab_put(&n, t->slot[i].key, t->slot[i].val);
+		if (eu_rs_val(t, i))
+			eu_rtab_put_key(&n, eu_rs_key(t, i), eu_rs_val(t, i));
 	free(t->slot);
 	*t = n;
 	return 0;
 }
 
-static void eu_rtab_remove(struct eu_rtab *t, struct eu_rslot *s)
+static void eu_rtab_remove(struct eu_rtab *t, __u32 i)
 {
-	__u32 i = (__u32)(s - t->slot), j = i;
+	__u32 j = i;
 
 	for (;;) {
 		__u32 k, dist_k, dist_i;
 
 		j = eu_rtab_next(t, j);
-		if (!t->slot[j].val)
+		if (!eu_rs_val(t, j))
 			break;
-		k = eu_rtab_home(t, t->slot[j].key);
+		k = eu_rtab_home(t, eu_rs_key(t, j));
 		/* move slot j back into the hole at i if its probe path from home k
 		 * passes through i: cyclic distance k -> j at least i -> j */
 		dist_k = j >= k ? j - k : j + t->cap - k;
 		dist_i = j >= i ? j - i : j + t->cap - i;
 		if (dist_k >= dist_i) {
-			t->slot[i] = t->slot[j];
+			memcpy(eu_rs(t, i), eu_rs(t, j), t->sz);
 			i = j;
 		}
 	}
-	t->slot[i].val = 0;
+	eu_rs_set_val(t, i, 0);
 	t->count--;
 }
 
 static void eu_rtab_free(struct eu_rtab *t)
 {
 	free(t->slot);
-	memset(t, 0, sizeof(*t));
+	t->slot = NULL;
+	t->cap = 0;
+	t->count = 0;
 }
 
 /* ----------------------------------------------------------- the table */
@@ -202,17 +278,22 @@ struct eu_lpm_ctl {
 	__u32 ngfree;
 	__u32 *gretired; /* groups waiting for a grace period (capacity: committed) */
 	__u32 ngretired;
-	/* leaves (I3): index -> pair, and how many routes have that pair */
+	/* leaves (I3): index -> pair, and how many routes have that pair. The
+	 * arrays have lcap entries, the leaf table lcap entries' worth of committed
+	 * pages; both double when every leaf below lcap is in use. */
 	__u32 *leaf_nh;
 	__u8 *leaf_len;
 	__u32 *leaf_refs;
-	__u32 lfresh;    /* leaves [lfresh, EU_LPM_MAX_LEAVES) were never used */
+	__u32 lcap;
+	size_t leaf_committed; /* bytes of the leaf table with memory behind them */
+	size_t pagesz;
+	__u32 lfresh;    /* leaves [lfresh, lcap) were never used */
 	__u32 lused;
 	__u32 *lfree;
 	__u32 nlfree;
 	__u32 *lretired;
 	__u32 nlretired;
-	struct eu_lslot *lhash;
+	struct eu_lslot *lhash; /* 2 * lcap slots: load <= 1/2 */
 	__u64 grace_periods;
 };
 
@@ -257,6 +338,8 @@ EU_API void eu_lpm_opts_default(struct eu_lpm_opts *o)
 	o->reclaim_batch = EU_LPM_RECLAIM_BATCH;
 }
 
+static int eu_leaf_grow(struct eu_lpm_ctl *c);
+
 static void eu_lpm_free_ctl(struct eu_lpm_ctl *c)
 {
 	int i;
@@ -271,7 +354,8 @@ static void eu_lpm_free_ctl(struct eu_lpm_ctl *c)
 	free(c->lfree);
 	free(c->lretired);
 	free(c->lhash);
-	free(c->leaf);
+	if (c->leaf)
+		munmap(c->leaf, EU_LPM_LEAF_BYTES);
 	if (c->tbl8)
 		munmap(c->tbl8, c->tbl8_reserved);
 	if (c->tbl24_map)
@@ -287,6 +371,8 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 	struct eu_lpm_ctl *c;
 	unsigned char *m, *aligned;
 	size_t map_len;
+	unsigned i;
+	int rc;
 
 	eu_lpm_opts_default(&o);
 	if (uo) {
@@ -315,18 +401,29 @@ EU_API struct eu_lpm *eu_lpm_create(const struct eu_lpm_opts *uo)
 	}
 	c->opts = o;
 	pthread_mutex_init(&c->lock, NULL);
-	c->leaf = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
-	c->leaf_nh = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
-	c->leaf_len = calloc(EU_LPM_MAX_LEAVES, sizeof(__u8));
-	c->leaf_refs = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
-	c->lfree = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
-	c->lretired = calloc(EU_LPM_MAX_LEAVES, sizeof(__u32));
-	c->lhash = calloc(EU_LPM_LHASH_SIZE, sizeof(struct eu_lslot));
-	if (!c->leaf || !c->leaf_nh || !c->leaf_len || !c->leaf_refs || !c->lfree ||
-	    !c->lretired || !c->lhash) {
+	for (i = 0; i <= 32; i++)
+		eu_rtab_init(&c->rt[i], i);
+	c->pagesz = (size_t)sysconf(_SC_PAGESIZE);
+	if (c->pagesz < 64 || (c->pagesz & (c->pagesz - 1)))
+		c->pagesz = 4096;
+	/* The leaf table: address space for every leaf, committed as leaves are used. */
+	m = mmap(NULL, EU_LPM_LEAF_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (m == MAP_FAILED) {
+		int e = errno;
+
 		eu_lpm_free_ctl(c);
 		free(lpm);
-		return eu_err_null(ENOMEM, "eu_lpm_create: out of memory");
+		return eu_err_null(e, "eu_lpm_create: cannot reserve the leaf table: %s",
+				   strerror(e));
+	}
+	c->leaf = (__u32 *)m;
+	rc = eu_leaf_grow(c);
+	if (rc < 0) {
+		eu_lpm_free_ctl(c);
+		free(lpm);
+		return eu_err_null(-rc, "eu_lpm_create: cannot allocate the leaf table: %s",
+				   strerror(-rc));
 	}
 	c->leaf[0] = EU_LPM_MISS; /* entry 0: no route */
 	c->lfresh = 1;
@@ -476,9 +573,74 @@ static inline __u32 eu_lkey(__u32 nh, unsigned len)
 	return nh << 6 | len;
 }
 
-static inline __u32 eu_lhash_home(__u32 key)
+/* The (nh, len) hash has 2 * lcap slots, a power of two. */
+static inline __u32 eu_lhash_mask(const struct eu_lpm_ctl *c)
 {
-	return eu_rhash(key) & (EU_LPM_LHASH_SIZE - 1);
+	return 2 * c->lcap - 1;
+}
+
+static inline __u32 eu_lhash_home(const struct eu_lpm_ctl *c, __u32 key)
+{
+	return eu_rhash(key) & eu_lhash_mask(c);
+}
+
+static void eu_lhash_put(struct eu_lpm_ctl *c, __u32 key, __u16 idx)
+{
+	__u32 i;
+
+	for (i = eu_lhash_home(c, key); c->lhash[i].used; i = (i + 1) & eu_lhash_mask(c))
+		;
+	c->lhash[i].key = key;
+	c->lhash[i].idx = idx;
+	c->lhash[i].used = 1;
+}
+
+/*
+ * Room for twice as many leaves (EU_LPM_LEAF_CAP0 at creation): the
+ * bookkeeping arrays, the hash and the leaf table's committed pages. 0 or
+ * -errno; on failure lcap is unchanged (arrays may have grown: harmless).
+ */
+static int eu_leaf_grow(struct eu_lpm_ctl *c)
+{
+	__u32 ncap = c->lcap ? 2 * c->lcap : EU_LPM_LEAF_CAP0, oslots = 2 * c->lcap, i;
+	size_t need = ((size_t)ncap * sizeof(__u32) + c->pagesz - 1) & ~(c->pagesz - 1);
+	struct eu_lslot *nh, *oh = c->lhash;
+	void *p;
+
+	if (need > EU_LPM_LEAF_BYTES)
+		need = EU_LPM_LEAF_BYTES;
+#define EU_GROW(field)                                                       \
+	do {                                                                 \
+		p = realloc(c->field, (size_t)ncap * sizeof(*c->field));     \
+		if (!p)                                                      \
+			return -ENOMEM;                                      \
+		c->field = p;                                                \
+	} while (0)
+	EU_GROW(leaf_nh);
+	EU_GROW(leaf_len);
+	EU_GROW(leaf_refs);
+	EU_GROW(lfree);
+	EU_GROW(lretired);
+#undef EU_GROW
+	nh = calloc(2 * (size_t)ncap, sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	if (need > c->leaf_committed &&
+	    mprotect((unsigned char *)c->leaf + c->leaf_committed, need - c->leaf_committed,
+		     PROT_READ | PROT_WRITE) < 0) {
+		int e = errno;
+
+		free(nh);
+		return -e;
+	}
+	c->leaf_committed = need > c->leaf_committed ? need : c->leaf_committed;
+	c->lhash = nh;
+	c->lcap = ncap;
+	for (i = 0; i < oslots; i++) /* rehash into the bigger table */
+		if (oh[i].used)
+			eu_lhash_put(c, oh[i].key, oh[i].idx);
+	free(oh);
+	return 0;
 }
 
 /* The leaf of (nh, len), or 0 if no route has that pair. */
@@ -486,7 +648,7 @@ static __u32 eu_leaf_find(const struct eu_lpm_ctl *c, __u32 nh, unsigned len)
 {
 	__u32 key = eu_lkey(nh, len), i;
 
-	for (i = eu_lhash_home(key); c->lhash[i].used; i = (i + 1) & (EU_LPM_LHASH_SIZE - 1))
+	for (i = eu_lhash_home(c, key); c->lhash[i].used; i = (i + 1) & eu_lhash_mask(c))
 		if (c->lhash[i].key == key)
 			return c->lhash[i].idx;
 	return 0;
@@ -494,8 +656,8 @@ static __u32 eu_leaf_find(const struct eu_lpm_ctl *c, __u32 nh, unsigned len)
 
 static void eu_lhash_remove(struct eu_lpm_ctl *c, __u32 key)
 {
-	const __u32 mask = EU_LPM_LHASH_SIZE - 1;
-	__u32 i = eu_lhash_home(key), j;
+	const __u32 mask = eu_lhash_mask(c);
+	__u32 i = eu_lhash_home(c, key), j;
 
 	while (c->lhash[i].key != key)
 		i = (i + 1) & mask;
@@ -505,7 +667,7 @@ static void eu_lhash_remove(struct eu_lpm_ctl *c, __u32 key)
 		j = (j + 1) & mask;
 		if (!c->lhash[j].used)
 			break;
-		k = eu_lhash_home(c->lhash[j].key);
+		k = eu_lhash_home(c, c->lhash[j].key);
 		if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
 			c->lhash[i] = c->lhash[j];
 			i = j;
@@ -521,7 +683,8 @@ static void eu_lhash_remove(struct eu_lpm_ctl *c, __u32 key)
  */
 static int eu_leaf_take(struct eu_lpm_ctl *c, __u32 nh, unsigned len, __u32 *out)
 {
-	__u32 idx = eu_leaf_find(c, nh, len), i;
+	__u32 idx = eu_leaf_find(c, nh, len);
+	int rc;
 
 	if (idx) {
 		*out = idx;
@@ -532,6 +695,12 @@ static int eu_leaf_take(struct eu_lpm_ctl *c, __u32 nh, unsigned len, __u32 *out
 	if (c->nlfree) {
 		idx = c->lfree[--c->nlfree];
 	} else if (c->lfresh < EU_LPM_MAX_LEAVES) {
+		if (c->lfresh == c->lcap) {
+			rc = eu_leaf_grow(c);
+			if (rc < 0)
+				return eu_err(-rc, "eu_lpm_add: cannot grow the leaf table to %u "
+						   "leaves: %s", 2 * c->lcap, strerror(-rc));
+		}
 		idx = c->lfresh++;
 	} else if (c->nlretired) {
 		eu_lpm_reclaim_locked(c);
@@ -545,12 +714,7 @@ static int eu_leaf_take(struct eu_lpm_ctl *c, __u32 nh, unsigned len, __u32 *out
 	c->leaf_len[idx] = (__u8)len;
 	c->leaf_refs[idx] = 0;
 	__atomic_store_n(&c->leaf[idx], nh, __ATOMIC_RELEASE);
-	for (i = eu_lhash_home(eu_lkey(nh, len)); c->lhash[i].used;
-	     i = (i + 1) & (EU_LPM_LHASH_SIZE - 1))
-		;
-	c->lhash[i].key = eu_lkey(nh, len);
-	c->lhash[i].idx = (__u16)idx;
-	c->lhash[i].used = 1;
+	eu_lhash_put(c, eu_lkey(nh, len), (__u16)idx);
 	c->lused++;
 	*out = idx;
 	return 0;
@@ -590,10 +754,11 @@ static __u16 eu_lpm_cover(const struct eu_lpm_ctl *c, __u32 prefix, unsigned len
 	unsigned l;
 
 	for (l = len; l-- > 0;) {
-		const struct eu_rslot *s = eu_rtab_find(&c->rt[l], prefix & eu_ipv4_mask(l));
+		const struct eu_rtab *t = &c->rt[l];
+		__u32 i = eu_rtab_find(t, prefix & eu_ipv4_mask(l));
 
-		if (s)
-			return (__u16)(s->val & EU_LPM_E_IDX);
+		if (i != EU_RT_NONE)
+			return (__u16)(eu_rs_val(t, i) & EU_LPM_E_IDX);
 	}
 	return 0;
 }
@@ -719,8 +884,8 @@ static int eu_lpm_check_args(const char *fn, __u32 prefix, unsigned len)
 EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 {
 	struct eu_lpm_ctl *c;
-	struct eu_rslot *s;
-	__u32 g = 0, leaf, old_leaf;
+	struct eu_rtab *t;
+	__u32 g = 0, leaf, old_leaf, s;
 	int rc, need_group;
 
 	if (!lpm)
@@ -735,16 +900,17 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 		return rc;
 	c = lpm->ctl;
 	pthread_mutex_lock(&c->lock);
-	s = eu_rtab_find(&c->rt[len], prefix);
-	if (s) {
+	t = &c->rt[len];
+	s = eu_rtab_find(t, prefix);
+	if (s != EU_RT_NONE) {
 		/* An update: the route's own entries are exactly those of its leaf (I2). */
-		old_leaf = s->val & EU_LPM_E_IDX;
+		old_leaf = eu_rs_val(t, s) & EU_LPM_E_IDX;
 		if (c->leaf_nh[old_leaf] != nh) {
 			rc = eu_leaf_take(c, nh, len, &leaf);
 			if (rc < 0)
 				goto out;
 			eu_leaf_ref(c, leaf);
-			s->val = (__u16)(EU_RSLOT_USED | leaf);
+			eu_rs_set_val(t, s, (__u16)(EU_RSLOT_USED | leaf));
 			eu_lpm_install(c, prefix, len, (__u16)leaf, 0);
 			eu_leaf_unref(c, old_leaf);
 		}
@@ -757,7 +923,7 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 			    c->opts.max_routes);
 		goto out;
 	}
-	if (eu_rtab_reserve(&c->rt[len]) < 0) {
+	if (eu_rtab_reserve(t) < 0) {
 		rc = eu_err(ENOMEM, "eu_lpm_add: out of memory for the route set");
 		goto out;
 	}
@@ -773,7 +939,7 @@ EU_API int eu_lpm_add(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 nh)
 		}
 	}
 	eu_leaf_ref(c, leaf);
-	eu_rtab_put(&c->rt[len], prefix, (__u16)(EU_RSLOT_USED | leaf));
+	eu_rtab_put(t, prefix, (__u16)(EU_RSLOT_USED | leaf));
 	c->routes++;
 	eu_lpm_install(c, prefix, len, (__u16)leaf, g);
 	rc = 0;
@@ -785,8 +951,8 @@ out:
 EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
 {
 	struct eu_lpm_ctl *c;
-	struct eu_rslot *s;
-	__u32 leaf;
+	struct eu_rtab *t;
+	__u32 leaf, s;
 	int rc;
 
 	if (!lpm)
@@ -799,15 +965,16 @@ EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
 		return rc;
 	c = lpm->ctl;
 	pthread_mutex_lock(&c->lock);
-	s = eu_rtab_find(&c->rt[len], prefix);
-	if (!s) {
+	t = &c->rt[len];
+	s = eu_rtab_find(t, prefix);
+	if (s == EU_RT_NONE) {
 		char a[EU_IPV4_ADDR_STRLEN];
 
 		pthread_mutex_unlock(&c->lock);
 		return eu_err(ENOENT, "eu_lpm_del: no route %s/%u", eu_ipv4_format(prefix, a), len);
 	}
-	leaf = s->val & EU_LPM_E_IDX;
-	eu_rtab_remove(&c->rt[len], s);
+	leaf = eu_rs_val(t, s) & EU_LPM_E_IDX;
+	eu_rtab_remove(t, s);
 	c->routes--;
 	eu_lpm_uninstall(c, prefix, len, (__u16)leaf, eu_lpm_cover(c, prefix, len));
 	eu_leaf_unref(c, leaf);
@@ -817,7 +984,8 @@ EU_API int eu_lpm_del(struct eu_lpm *lpm, __u32 prefix, unsigned len)
 
 EU_API int eu_lpm_get(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 *nh)
 {
-	struct eu_rslot *s;
+	const struct eu_rtab *t;
+	__u32 s;
 	int rc;
 
 	if (!lpm || !nh)
@@ -829,11 +997,12 @@ EU_API int eu_lpm_get(struct eu_lpm *lpm, __u32 prefix, unsigned len, __u32 *nh)
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&lpm->ctl->lock);
-	s = eu_rtab_find(&lpm->ctl->rt[len], prefix);
-	if (s)
-		*nh = lpm->ctl->leaf_nh[s->val & EU_LPM_E_IDX];
+	t = &lpm->ctl->rt[len];
+	s = eu_rtab_find(t, prefix);
+	if (s != EU_RT_NONE)
+		*nh = lpm->ctl->leaf_nh[eu_rs_val(t, s) & EU_LPM_E_IDX];
 	pthread_mutex_unlock(&lpm->ctl->lock);
-	return s ? 0 : -ENOENT;
+	return s != EU_RT_NONE ? 0 : -ENOENT;
 }
 
 EU_API int eu_lpm_walk(struct eu_lpm *lpm,
@@ -855,9 +1024,9 @@ EU_API int eu_lpm_walk(struct eu_lpm *lpm,
 		__u32 i;
 
 		for (i = 0; i < t->cap && !rc; i++)
-			if (t->slot[i].val)
-				rc = fn(arg, t->slot[i].key, l,
-					c->leaf_nh[t->slot[i].val & EU_LPM_E_IDX]);
+			if (eu_rs_val(t, i))
+				rc = fn(arg, eu_rtab_prefix(t, eu_rs_key(t, i)), l,
+					c->leaf_nh[eu_rs_val(t, i) & EU_LPM_E_IDX]);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return rc;
@@ -884,11 +1053,12 @@ static void eu_lpm_stats_locked(const struct eu_lpm_ctl *c, struct eu_lpm_stats 
 	st->grace_periods = c->grace_periods;
 	st->bytes_tbl24 = EU_LPM_TBL24_BYTES;
 	st->bytes_tbl8 = (__u64)c->committed * EU_LPM_GROUP_BYTES;
-	st->bytes_leaf = EU_LPM_LEAF_BYTES;
-	/* group stacks, leaf bookkeeping and the (nh, len) hash */
+	st->bytes_leaf = c->leaf_committed;
+	/* group stacks, leaf bookkeeping (nh, len, refs, free and retired stacks)
+	 * and the (nh, len) hash */
 	st->bytes_routes += (__u64)c->committed * 2 * sizeof(__u32) +
-			    (__u64)EU_LPM_MAX_LEAVES * (4 * sizeof(__u32) + sizeof(__u8)) +
-			    (__u64)EU_LPM_LHASH_SIZE * sizeof(struct eu_lslot) +
+			    (__u64)c->lcap * (4 * sizeof(__u32) + sizeof(__u8)) +
+			    (__u64)c->lcap * 2 * sizeof(struct eu_lslot) +
 			    sizeof(struct eu_lpm_ctl) + sizeof(struct eu_lpm);
 	st->bytes_total = st->bytes_tbl24 + st->bytes_tbl8 + st->bytes_leaf + st->bytes_routes;
 }
@@ -1079,6 +1249,8 @@ EU_API struct eu_lpm_gen *eu_lpm_gen_create(const struct eu_lpm_gen_opts *uo)
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return eu_err_null(ENOMEM, "eu_lpm_gen_create: out of memory");
+	for (l = 0; l <= 32; l++)
+		eu_rtab_init(&g->seen[l], l);
 	eu_lpm_gen_opts_default(&g->o);
 	if (uo) {
 		if (uo->size < 8 || uo->size > 4096) {
@@ -1190,7 +1362,7 @@ EU_API int eu_lpm_gen_next(struct eu_lpm_gen *g, __u32 *prefix, unsigned *len)
 		for (t = 0; t < 16; t++) {
 			__u32 p = eu_gen_candidate(g, l);
 
-			if (eu_gen_excluded(g, p, l) || eu_rtab_find(&g->seen[l], p))
+			if (eu_gen_excluded(g, p, l) || eu_rtab_find(&g->seen[l], p) != EU_RT_NONE)
 				continue;
 			if (eu_rtab_reserve(&g->seen[l]) < 0)
 				return eu_err(ENOMEM, "eu_lpm_gen_next: out of memory");

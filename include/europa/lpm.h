@@ -107,7 +107,8 @@ extern "C" {
 struct eu_lpm {
 	const __u16 *tbl24;      /* 2^24 first-level entries */
 	const __u16 *tbl8;       /* group g is tbl8[g * 256 .. g * 256 + 255] */
-	const __u32 *leaf;       /* EU_LPM_MAX_LEAVES next hops; leaf[0] = EU_LPM_MISS */
+	const __u32 *leaf;       /* EU_LPM_MAX_LEAVES next hops (pages committed as leaves
+				    are used); leaf[0] = EU_LPM_MISS */
 	struct eu_lpm_ctl *ctl;  /* the writer's state (private) */
 };
 
@@ -134,8 +135,9 @@ EU_API void eu_lpm_opts_default(struct eu_lpm_opts *o);
 
 /*
  * Create an empty table (o may be NULL for the defaults). It maps 32 MiB
- * for the first level (pages are touched as routes fill it), 128 KiB for the
- * leaves, and reserves address space for max_groups groups. NULL and errno (EINVAL, ENOMEM) on
+ * for the first level (pages are touched as routes fill it) and reserves
+ * address space for the leaf table (128 KiB, committed a page at a time as
+ * leaves are used) and for max_groups groups. NULL and errno (EINVAL, ENOMEM) on
  * failure, with the reason in eu_last_error(). Thread-safe (tables are
  * independent).
  */
@@ -201,8 +203,8 @@ struct eu_lpm_stats {
 	__u64 grace_periods;     /* synchronize_rcu() calls made by this table */
 	__u64 bytes_tbl24;       /* first level: 32 MiB */
 	__u64 bytes_tbl8;        /* committed second-level memory */
-	__u64 bytes_leaf;        /* the leaf table: 128 KiB */
-	__u64 bytes_routes;      /* the control-plane route set and bookkeeping */
+	__u64 bytes_leaf;        /* the committed part of the leaf table (at most 128 KiB) */
+	__u64 bytes_routes;      /* the control-plane route set and all bookkeeping */
 	__u64 bytes_total;       /* all of the above: what eu_lpm_memsize() returns */
 };
 
