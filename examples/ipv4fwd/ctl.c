@@ -645,6 +645,10 @@ static const char *neigh_state_name(unsigned s)
 		return "FAILED";
 	case FWD_NEIGH_PERMANENT:
 		return "PERMANENT";
+	case FWD_NEIGH_STALE:
+		return "STALE";
+	case FWD_NEIGH_PROBE:
+		return "PROBE";
 	default:
 		return "NONE";
 	}
@@ -664,7 +668,7 @@ static int neigh_show_cb(const struct fwd_neigh *nb, void *arg)
 	FILE *f = s->c->out;
 	char a[EU_IPV4_ADDR_STRLEN], m[18];
 	const char *dev = nb->port < s->ports.n ? s->ports.cfg[nb->port].name : "?";
-	int has_mac = nb->state == FWD_NEIGH_REACHABLE || nb->state == FWD_NEIGH_PERMANENT;
+	int has_mac = nb->state != FWD_NEIGH_INCOMPLETE && nb->state != FWD_NEIGH_FAILED;
 
 	if ((s->port >= 0 && (unsigned)s->port != nb->port) || (s->addr && s->addr != nb->addr))
 		return 0;
@@ -812,7 +816,16 @@ static const struct stat_line stat_top[] = {
 	   "TSC cycles of the in-process switch's rounds that moved frames, in the router's thread.",
 	   switch_busy_cycles),
 	ST("drop_made", "dropped_made_packets",
-	   "Of the drops, frames the router made itself (ICMP errors, fragments).", drop_made),
+	   "Of the drops, frames that are no received frame: made by the router (ICMP errors, "
+	   "fragments, punted-in frames, also while held for ARP) or tx_full drops of frames "
+	   "counted already.",
+	   drop_made),
+	ST("neigh_evictions", "neigh_evictions",
+	   "Learned neighbours evicted for a new one when the table was full.", neigh_evictions),
+	ST("neigh_reprobes", "neigh_reprobes", "Stale neighbours used, so re-probed by ARP.",
+	   neigh_reprobes),
+	ST("neigh_expired", "neigh_expired",
+	   "Learned neighbours removed: unused (gc) or a re-probe went unanswered.", neigh_expired),
 };
 
 static __u64 stat_at(const struct fwd_stats *st, size_t off)
@@ -858,8 +871,11 @@ static void stats_text(FILE *f, const struct fwd_stats *st, const struct ports *
 		fprintf(f, "; in-process switch %" PRIu64 " cycles, %.1f cycles/frame",
 			(uint64_t)st->switch_busy_cycles,
 			st->rx ? (double)st->switch_busy_cycles / (double)st->rx : 0.0);
-	fprintf(f, "\ntables: %" PRIu64 " routes, %" PRIu64 " neighbours\n", (uint64_t)st->routes,
-		(uint64_t)st->neighbours);
+	fprintf(f,
+		"\ntables: %" PRIu64 " routes, %" PRIu64 " neighbours (evicted %" PRIu64
+		", re-probed %" PRIu64 ", expired %" PRIu64 ")\n",
+		(uint64_t)st->routes, (uint64_t)st->neighbours, (uint64_t)st->neigh_evictions,
+		(uint64_t)st->neigh_reprobes, (uint64_t)st->neigh_expired);
 	for (i = 0; i < p->n; i++)
 		fprintf(f,
 			"port %-8s rx %" PRIu64 " (%" PRIu64 " bytes) tx %" PRIu64 " (%" PRIu64

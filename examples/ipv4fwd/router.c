@@ -83,9 +83,11 @@ struct nent {
 	__u16 port;
 	__u8 state; /* enum fwd_neigh_state */
 	__u8 nheld;
-	__u8 tries; /* ARP requests sent (INCOMPLETE) */
+	__u8 tries; /* ARP requests sent (INCOMPLETE, PROBE) */
 	unsigned char mac[6];
-	__u64 due_ns; /* INCOMPLETE: next request or failure; FAILED: forget */
+	__u64 due_ns;       /* INCOMPLETE, PROBE: next request or failure; FAILED: forget */
+	__u64 confirmed_ns; /* last ARP from it to us: REACHABLE until + neigh_reachable_ms */
+	__u64 used_ns;      /* last sent to (for a cached next hop: to within an aging scan) */
 };
 
 /*
@@ -149,7 +151,9 @@ struct fwd_router {
 	struct nent *nt; /* neighbour hash table, open addressing, linear probing */
 	__u32 *held;     /* arp_hold slots per table entry, moved with it */
 	unsigned nt_mask;
-	unsigned nt_count, nt_incomplete, nt_failed;
+	unsigned nt_count, nt_incomplete, nt_failed, nt_probe;
+	unsigned nt_hand; /* where the next eviction starts looking */
+	__u64 nt_age_ns;  /* next aging scan */
 	int nt_dirty;
 	__u32 nt_gen;        /* validates nhf[] entries */
 	struct nh_fast *nhf; /* NH_MAX of them */
@@ -203,6 +207,8 @@ void fwd_router_opts_default(struct fwd_router_opts *o)
 	o->arp_timeout_ms = 1000;
 	o->neigh_max = 4096;
 	o->punt_fd = -1;
+	o->neigh_reachable_ms = 30000; /* Linux's base_reachable_time */
+	o->neigh_gc_ms = 300000;       /* 5 min, a little above Linux's gc_stale_time (60 s) */
 }
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -260,7 +266,8 @@ struct fwd_router *fwd_router_create(struct eu_vr *vr, const struct fwd_router_o
 		o.size = sizeof(o);
 	}
 	if (!vr || o.arp_hold > 255 || !o.neigh_max || o.neigh_max > (1U << 24) || !o.arp_retries ||
-	    o.arp_retries > 255 || !o.arp_timeout_ms || !o.icmp_burst) {
+	    o.arp_retries > 255 || !o.arp_timeout_ms || !o.icmp_burst || !o.neigh_reachable_ms ||
+	    !o.neigh_gc_ms) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1043,16 +1050,49 @@ static inline __u32 *nt_held(struct fwd_router *r, const struct nent *e)
 	return r->held + (size_t)(e - r->nt) * r->o.arp_hold;
 }
 
+static void nt_remove(struct fwd_router *r, struct nent *e);
+
+/*
+ * The table is full: remove the least recently used learned entry that holds
+ * no packet (never a PERMANENT one). The least recently used of the first
+ * NT_EVICT_SAMPLE candidates from a rotating position, so that a flood of new
+ * neighbours costs a bounded scan each: exact in a table of up to that many.
+ * Moves entries (nt_remove()): no pointer into the table survives it.
+ */
+#define NT_EVICT_SAMPLE 64U
+static int nt_evict(struct fwd_router *r)
+{
+	struct nent *best = NULL;
+	unsigned i, seen = 0, h = r->nt_hand;
+
+	for (i = 0; i <= r->nt_mask && seen < NT_EVICT_SAMPLE; i++, h = (h + 1) & r->nt_mask) {
+		struct nent *e = &r->nt[h];
+
+		if (!e->addr || e->state == FWD_NEIGH_PERMANENT || e->nheld)
+			continue;
+		seen++;
+		if (!best || e->used_ns < best->used_ns)
+			best = e;
+	}
+	r->nt_hand = h;
+	if (!best)
+		return 0;
+	nt_remove(r, best);
+	r->st.neigh_evictions++;
+	return 1;
+}
+
 static struct nent *nt_insert(struct fwd_router *r, __u32 addr)
 {
 	unsigned h = nt_hash(r, addr);
 
-	if (r->nt_count >= r->o.neigh_max)
+	if (r->nt_count >= r->o.neigh_max && !nt_evict(r))
 		return NULL;
 	while (r->nt[h].addr)
 		h = (h + 1) & r->nt_mask;
 	memset(&r->nt[h], 0, sizeof(r->nt[h]));
 	r->nt[h].addr = addr;
+	r->nt[h].used_ns = r->nt[h].confirmed_ns = r->now_ns;
 	r->nt_count++;
 	r->nt_dirty = 1;
 	return &r->nt[h];
@@ -1067,6 +1107,8 @@ static void nt_remove(struct fwd_router *r, struct nent *e)
 		r->nt_incomplete--;
 	else if (e->state == FWD_NEIGH_FAILED)
 		r->nt_failed--;
+	else if (e->state == FWD_NEIGH_PROBE)
+		r->nt_probe--;
 	r->nt[i].addr = 0;
 	for (;;) {
 		unsigned k;
@@ -1096,10 +1138,14 @@ static void set_state(struct fwd_router *r, struct nent *e, unsigned state)
 		r->nt_incomplete--;
 	else if (e->state == FWD_NEIGH_FAILED)
 		r->nt_failed--;
+	else if (e->state == FWD_NEIGH_PROBE)
+		r->nt_probe--;
 	if (state == FWD_NEIGH_INCOMPLETE)
 		r->nt_incomplete++;
 	else if (state == FWD_NEIGH_FAILED)
 		r->nt_failed++;
+	else if (state == FWD_NEIGH_PROBE)
+		r->nt_probe++;
 	e->state = (__u8)state;
 	r->nt_dirty = 1;
 	r->nt_gen++;
@@ -1116,8 +1162,11 @@ static inline void put_mac_send(struct fwd_router *r, __u32 idx, const unsigned 
 	send_frame(r, idx);
 }
 
-/* Send an ARP request for addr out of port (a new slot). */
-static void arp_request(struct fwd_router *r, __u32 addr, unsigned port)
+/*
+ * Send an ARP request for addr out of port (a new slot): broadcast, or to
+ * dmac (re-probing a stale neighbour at the address it had, RFC 1122 2.3.2.1).
+ */
+static void arp_request(struct fwd_router *r, __u32 addr, unsigned port, const unsigned char *dmac)
 {
 	const struct fport *p = &r->fport[port];
 	unsigned char *f;
@@ -1129,7 +1178,10 @@ static void arp_request(struct fwd_router *r, __u32 addr, unsigned port)
 		return;
 	}
 	f = eu_vr_data(r->vr, idx);
-	memset(f, 0xff, 6);
+	if (dmac)
+		memcpy(f, dmac, 6);
+	else
+		memset(f, 0xff, 6);
 	memcpy(f + 6, p->mac, 6);
 	f[12] = ETH_P_ARP >> 8;
 	f[13] = ETH_P_ARP & 0xff;
@@ -1147,23 +1199,62 @@ static void arp_request(struct fwd_router *r, __u32 addr, unsigned port)
 	send_frame(r, idx);
 }
 
-/* The neighbour became reachable: send what it held. */
+static void too_big(struct fwd_router *r, __u32 idx, unsigned in, __u32 nb, unsigned out,
+		    int dec_ttl);
+static unsigned port_toward(struct fwd_router *r, __u32 dst, unsigned dflt);
+
+/*
+ * The neighbour became reachable: send what it held, each to the port the
+ * route chose when it was held, but as that port's MTU is now: a datagram
+ * that has grown too big for it (the MTU went down meanwhile) is fragmented
+ * or answered with ICMP fragmentation needed as on the forwarding path
+ * (too_big()); a frame made here that is too big is dropped, as local_out()
+ * drops one. Needs the RCU read lock (ICMP is routed). Copies the queue
+ * first: what it sends may add (and evict) neighbours, which moves entries.
+ */
 static void nt_release(struct fwd_router *r, struct nent *e)
 {
-	__u32 *h = nt_held(r, e);
-	unsigned i;
+	__u32 h[256], nb = e->addr;
+	unsigned char mac[6];
+	unsigned i, n = e->nheld;
 
-	for (i = 0; i < e->nheld; i++) {
+	memcpy(h, nt_held(r, e), n * sizeof(*h));
+	memcpy(mac, e->mac, 6);
+	e->nheld = 0;
+	for (i = 0; i < n; i++) {
 		__u32 idx = h[i] & ~HELD_LOCAL;
+		unsigned out = eu_vr_desc(r->vr, idx)->port;
+		const struct eu_ipv4_hdr *ip =
+			(const struct eu_ipv4_hdr *)((unsigned char *)eu_vr_data(r->vr, idx) +
+						     ETH_HLEN);
 
-		/* to the port the route chose when it was held */
-		put_mac_send(r, idx, e->mac, eu_vr_desc(r->vr, idx)->port);
+		if (eu_unlikely(eu_ipv4_tot_len(ip) > r->fport[out].mtu)) {
+			if (h[i] & HELD_LOCAL)
+				drop(r, idx, FWD_DROP_FRAG_NEEDED); /* drop_made: kept */
+			else /* TTL decremented when it was held; ICMP from the port back */
+				too_big(r, idx, port_toward(r, eu_ipv4_saddr(ip), out), nb, out, 0);
+			continue;
+		}
+		put_mac_send(r, idx, mac, out);
 		if (!(h[i] & HELD_LOCAL))
 			r->st.fwd++;
 		else
 			r->st.drop_made--; /* counted while held (emit()) */
 	}
-	e->nheld = 0;
+}
+
+/*
+ * A stale neighbour is used: keep sending to the MAC it had while a unicast
+ * ARP request confirms it (arp_retries of them, arp_timeout_ms apart; no
+ * answer: the entry goes, fwd_router_tick()).
+ */
+static void nt_reprobe(struct fwd_router *r, struct nent *e)
+{
+	set_state(r, e, FWD_NEIGH_PROBE);
+	e->tries = 1;
+	e->due_ns = r->now_ns + (__u64)r->o.arp_timeout_ms * 1000000ULL;
+	r->st.neigh_reprobes++;
+	arp_request(r, e->addr, e->port, e->mac);
 }
 
 static void nt_drop_held(struct fwd_router *r, struct nent *e, unsigned reason)
@@ -1187,7 +1278,10 @@ static inline void emit(struct fwd_router *r, __u32 idx, __u32 addr, unsigned po
 {
 	struct nent *e = nt_find(r, addr);
 
-	if (eu_likely(e && e->state >= FWD_NEIGH_REACHABLE && e->state != FWD_NEIGH_FAILED)) {
+	if (eu_likely(e && e->state != FWD_NEIGH_INCOMPLETE && e->state != FWD_NEIGH_FAILED)) {
+		e->used_ns = r->now_ns;
+		if (eu_unlikely(e->state == FWD_NEIGH_STALE))
+			nt_reprobe(r, e);
 		put_mac_send(r, idx, e->mac, port);
 		r->st.fwd += (unsigned)counted;
 		return;
@@ -1204,7 +1298,7 @@ static inline void emit(struct fwd_router *r, __u32 idx, __u32 addr, unsigned po
 		set_state(r, e, FWD_NEIGH_INCOMPLETE);
 		e->tries = 1;
 		e->due_ns = r->now_ns + (__u64)r->o.arp_timeout_ms * 1000000ULL;
-		arp_request(r, addr, port);
+		arp_request(r, addr, port, NULL);
 	}
 	if (e->state == FWD_NEIGH_FAILED) {
 		drop(r, idx, FWD_DROP_NEIGH_FAILED);
@@ -1228,14 +1322,22 @@ static inline void emit(struct fwd_router *r, __u32 idx, __u32 addr, unsigned po
 	r->nt_dirty = 1;
 }
 
-/* Learn (or update) addr -> mac on port; create only if `create`. */
+/*
+ * ARP from addr (mac, on port). `for_us`: addressed to our address (a request
+ * for it, or a reply to our request): it confirms the neighbour (REACHABLE),
+ * and creates it if it is new (RFC 826: the merge, then "am I the target?").
+ * Other ARP (to another host, gratuitous) only updates a neighbour we have,
+ * and, as it proves no reachability, leaves a changed or new MAC STALE: it is
+ * re-probed when used, as Linux does.
+ */
 static void nt_learn(struct fwd_router *r, __u32 addr, const unsigned char *mac, unsigned port,
-		     int create)
+		     int for_us)
 {
 	struct nent *e = nt_find(r, addr);
+	int changed;
 
 	if (!e) {
-		if (!create)
+		if (!for_us)
 			return;
 		e = nt_insert(r, addr);
 		if (!e)
@@ -1244,14 +1346,20 @@ static void nt_learn(struct fwd_router *r, __u32 addr, const unsigned char *mac,
 	}
 	if (e->state == FWD_NEIGH_PERMANENT)
 		return;
-	if (memcmp(e->mac, mac, 6) || e->port != port) {
+	changed = memcmp(e->mac, mac, 6) || e->port != port;
+	if (changed) {
 		r->nt_dirty = 1;
 		r->nt_gen++;
 	}
 	memcpy(e->mac, mac, 6);
 	e->port = (__u16)port;
-	if (e->state != FWD_NEIGH_REACHABLE)
-		set_state(r, e, FWD_NEIGH_REACHABLE);
+	if (for_us) {
+		e->confirmed_ns = r->now_ns;
+		if (e->state != FWD_NEIGH_REACHABLE)
+			set_state(r, e, FWD_NEIGH_REACHABLE);
+	} else if (changed || e->state == FWD_NEIGH_INCOMPLETE || e->state == FWD_NEIGH_FAILED) {
+		set_state(r, e, FWD_NEIGH_STALE);
+	}
 	if (e->nheld)
 		nt_release(r, e);
 }
@@ -1567,6 +1675,41 @@ static void fragment(struct fwd_router *r, __u32 idx, __u32 nb, unsigned port, u
 		emit(r, slots[i], nb, port, 0); /* one datagram forwarded, counted once */
 }
 
+/*
+ * The forwarded datagram in slot idx (received on port in) is bigger than
+ * port out's MTU: with DF, drop it and send ICMP fragmentation needed
+ * (RFC 1191); else decrement its TTL if `dec_ttl` and fragment it for
+ * neighbour nb. The forwarding path's rule, also for a held datagram whose
+ * port's MTU went down while it waited for ARP (nt_release()). Consumes idx.
+ */
+static void too_big(struct fwd_router *r, __u32 idx, unsigned in, __u32 nb, unsigned out,
+		    int dec_ttl)
+{
+	struct eu_ipv4_hdr *ip =
+		(struct eu_ipv4_hdr *)((unsigned char *)eu_vr_data(r->vr, idx) + ETH_HLEN);
+
+	if (eu_ntohs(ip->frag_off) & EU_IPV4_DF) {
+		icmp_error(r, idx, in, 3, 4, r->fport[out].mtu);
+		drop(r, idx, FWD_DROP_FRAG_NEEDED);
+		return;
+	}
+	if (dec_ttl)
+		eu_ipv4_ttl_dec(ip);
+	fragment(r, idx, nb, out, r->fport[out].mtu);
+}
+
+/* The port of the route to dst (where ICMP about a held datagram leaves), else dflt. */
+static unsigned port_toward(struct fwd_router *r, __u32 dst, unsigned dflt)
+{
+	__u32 nh = eu_lpm_lookup(r->lpm, dst);
+	__u64 w;
+
+	if (nh >= NH_MAX)
+		return dflt;
+	w = __atomic_load_n(&r->nhw[nh], __ATOMIC_RELAXED);
+	return NHW_TYPE(w) == EU_IPV4_RT_UNICAST ? NHW_PORT(w) : dflt;
+}
+
 /* ----------------------------------------------------------- the burst */
 
 /* Cache the header of next hop (gw, port) if its neighbour is resolved. */
@@ -1700,14 +1843,7 @@ static void do_burst(struct fwd_router *r, const __u32 *idx, unsigned n)
 		tot = eu_ipv4_tot_len(ip);
 		d->len = (__u16)(ETH_HLEN + tot); /* trim Ethernet padding */
 		if (eu_unlikely(tot > r->fport[out].mtu)) {
-			if (eu_ntohs(ip->frag_off) & EU_IPV4_DF) {
-				icmp_error(r, id, in, 3, 4, r->fport[out].mtu);
-				drop(r, id, FWD_DROP_FRAG_NEEDED);
-				continue;
-			}
-			eu_ipv4_ttl_dec(ip);
-			fragment(r, id, NHW_GW(w) ? NHW_GW(w) : eu_ipv4_daddr(ip), out,
-				 r->fport[out].mtu);
+			too_big(r, id, in, NHW_GW(w) ? NHW_GW(w) : eu_ipv4_daddr(ip), out, 1);
 			continue;
 		}
 		eu_ipv4_ttl_dec(ip);
@@ -1899,13 +2035,43 @@ void fwd_router_tick(struct fwd_router *r, __u64 now_ns)
 		r->q_tail = &r->q_head;
 		__atomic_store_n(&r->q_pending, 0, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&r->q_mu);
+		eu_lpm_read_lock(); /* a neighbour added may release held frames (ICMP) */
 		for (; c; c = next) {
 			next = c->next;
 			apply_cmd(r, c);
 			free(c);
 		}
+		eu_lpm_read_unlock();
 	}
-	if (r->nt_incomplete || r->nt_failed) {
+	/*
+	 * Aging, every scan period (a quarter of neigh_reachable_ms, at most 1 s):
+	 * REACHABLE not confirmed for neigh_reachable_ms -> STALE; STALE not used
+	 * for neigh_gc_ms -> removed. Each scan also invalidates the cached headers
+	 * (nt_gen), so that the next packet to each next hop goes through emit()
+	 * and dates its neighbour's used_ns (LRU for eviction) to within a scan,
+	 * at no cost per packet.
+	 */
+	if (r->nt_count && now_ns >= r->nt_age_ns) {
+		__u64 reach = (__u64)r->o.neigh_reachable_ms * 1000000ULL,
+		      gc = (__u64)r->o.neigh_gc_ms * 1000000ULL;
+
+		r->nt_age_ns = now_ns + (reach / 4 < 1000000000ULL ? reach / 4 : 1000000000ULL);
+		r->nt_gen++;
+		for (i = 0; i <= r->nt_mask; i++) {
+			struct nent *e = &r->nt[i];
+
+			if (!e->addr)
+				continue;
+			if (e->state == FWD_NEIGH_REACHABLE && now_ns - e->confirmed_ns >= reach) {
+				set_state(r, e, FWD_NEIGH_STALE);
+			} else if (e->state == FWD_NEIGH_STALE && now_ns - e->used_ns >= gc) {
+				nt_remove(r, e);
+				r->st.neigh_expired++;
+				i--; /* an entry may have moved here */
+			}
+		}
+	}
+	if (r->nt_incomplete || r->nt_failed || r->nt_probe) {
 		for (i = 0; i <= r->nt_mask; i++) {
 			struct nent *e = &r->nt[i];
 
@@ -1916,12 +2082,23 @@ void fwd_router_tick(struct fwd_router *r, __u64 now_ns)
 					e->tries++;
 					e->due_ns =
 						now_ns + (__u64)r->o.arp_timeout_ms * 1000000ULL;
-					arp_request(r, e->addr, e->port);
+					arp_request(r, e->addr, e->port, NULL);
 				} else {
 					nt_drop_held(r, e, FWD_DROP_NEIGH_FAILED);
 					set_state(r, e, FWD_NEIGH_FAILED);
 					e->due_ns =
 						now_ns + (__u64)r->o.arp_timeout_ms * 1000000ULL;
+				}
+			} else if (e->state == FWD_NEIGH_PROBE) {
+				if (e->tries < r->o.arp_retries) {
+					e->tries++;
+					e->due_ns =
+						now_ns + (__u64)r->o.arp_timeout_ms * 1000000ULL;
+					arp_request(r, e->addr, e->port, e->mac);
+				} else { /* the re-probe failed: forget it (held nothing) */
+					nt_remove(r, e);
+					r->st.neigh_expired++;
+					i--;
 				}
 			} else if (e->state == FWD_NEIGH_FAILED) {
 				nt_remove(r, e);

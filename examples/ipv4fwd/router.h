@@ -83,10 +83,17 @@ struct fwd_stats {
 				      switch_busy_cycles is the whole core's work per frame */
 	__u64 routes, neighbours;  /* table sizes now */
 	__u64 arp_ignored;         /* ARP not for our address (not a drop: nothing to do) */
-	__u64 drop_made;           /* of the drops, frames the router made itself (ICMP,
-				      fragments after the first, punted-in frames): rx equals
-				      fwd + local + arp_ignored + held + drops - drop_made
-				      - icmp_rate - no_slot (docs/fwd.md) */
+	__u64 drop_made;           /* of the drops, frames that are no received frame: the
+				      router's own (ICMP, fragments after the first,
+				      punted-in frames), also while they wait in a hold
+				      queue, and tx_full drops of frames counted already
+				      (fwd, local): rx equals fwd + local + arp_ignored +
+				      held + drops - drop_made - icmp_rate - no_slot
+				      (docs/fwd.md) */
+	__u64 neigh_evictions;     /* learned neighbours evicted for a new one (table full) */
+	__u64 neigh_reprobes;      /* stale neighbours used, so re-probed by ARP */
+	__u64 neigh_expired;       /* learned neighbours removed: unused (gc), or a re-probe
+				      went unanswered */
 	struct fwd_port_stats port[FWD_MAX_PORTS];
 };
 
@@ -113,6 +120,11 @@ struct fwd_router_opts {
 	unsigned nports;           /* 0: the VR's (eu_vr_nports()); else this many ports named
 				      p0, p1, ... with no MAC, for a VR not from eu_vr_open()
 				      (the embedded default's) */
+	/* a learned neighbour not confirmed by ARP from it this long becomes STALE
+	   (re-probed when used), default 30000 */
+	unsigned neigh_reachable_ms;
+	/* a STALE neighbour not used this long is removed, default 300000 */
+	unsigned neigh_gc_ms;
 };
 
 void fwd_router_opts_default(struct fwd_router_opts *o);
@@ -183,7 +195,9 @@ enum fwd_neigh_state {
 	FWD_NEIGH_INCOMPLETE,
 	FWD_NEIGH_REACHABLE,
 	FWD_NEIGH_FAILED,
-	FWD_NEIGH_PERMANENT
+	FWD_NEIGH_PERMANENT,
+	FWD_NEIGH_STALE, /* learned, not confirmed for neigh_reachable_ms: still used */
+	FWD_NEIGH_PROBE  /* stale and used: ARP sent to confirm it, still used meanwhile */
 };
 
 struct fwd_neigh {
