@@ -317,7 +317,7 @@ struct fwd_router *fwd_router_create(struct eu_vr *vr, const struct fwd_router_o
 		memset(&pi, 0, sizeof(pi));
 		if (!o.nports && eu_vr_port(vr, i, &pi) == 0 && pi.name[0] &&
 		    strlen(pi.name) < sizeof(c->name) && !strpbrk(pi.name, " \t/:,;#"))
-			snprintf(c->name, sizeof(c->name), "%s", pi.name);
+			memcpy(c->name, pi.name, strlen(pi.name) + 1); /* fits: checked above */
 		else
 			snprintf(c->name, sizeof(c->name), "p%u", i);
 		memcpy(c->mac, pi.mac, 6);
