@@ -60,13 +60,16 @@
 #include <europa/ipv4.h>
 #include <europa/lpm.h>
 
+#define BENCH_PROG "conv-fwd"
+#include "bench_util.h"
+
 #define MAX_PORTS  8
 #define MAX_BATCH  256
 #define FRAME_MAX  2048
 #define MAX_NH     4096 /* distinct next hops (gateway, port) */
 #define NEIGH_SIZE 4096 /* static neighbours, open addressing (power of two) */
 
-static const char *prog = "conv-fwd";
+static const char *prog = BENCH_PROG;
 
 /* Drop reasons, counted apart; the names are the JSON keys. */
 enum {
@@ -139,51 +142,12 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static inline __u64 rdtsc(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	return __builtin_ia32_rdtsc();
-#else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
-#endif
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* TSC ticks per second, measured against CLOCK_MONOTONIC over 100 ms. */
-static double tsc_hz(void)
-{
-	struct timespec d = {0, 100000000};
-	double t0 = now_s(), t1;
-	__u64 c0 = rdtsc(), c1;
-
-	nanosleep(&d, NULL);
-	c1 = rdtsc();
-	t1 = now_s();
-	return (double)(c1 - c0) / (t1 - t0);
 }
 
 /* ------------------------------------------------------------ tables */

@@ -59,10 +59,13 @@
 #include <rte_malloc.h>
 #include <rte_memory.h>
 
+#define BENCH_PROG "lpm_bench"
+#include "bench_util.h"
+
 #define MAX_RUNS 31
 #define NEXTHOPS 16
 
-static const char *prog = "lpm_bench";
+static const char *prog = BENCH_PROG;
 
 struct cfg {
 	unsigned count, runs, rte_builds, burst, churn;
@@ -70,14 +73,6 @@ struct cfg {
 	uint64_t seed;
 	int rte, rte_thp, cpu;
 };
-
-static void die(const char *fmt, const char *a)
-{
-	fprintf(stderr, "%s: ", prog);
-	fprintf(stderr, fmt, a);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static double now_s(void)
 {
@@ -107,18 +102,6 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
-static double tsc_hz(void)
-{
-	double t0 = now_s(), t1;
-	uint64_t c0 = __rdtsc(), c1;
-
-	do {
-		t1 = now_s();
-	} while (t1 - t0 < 0.2);
-	c1 = __rdtsc();
-	return (double)(c1 - c0) / (t1 - t0);
-}
-
 /* AnonHugePages of the mapping that holds addr, in KiB (-1 if unknown). */
 static long huge_kib_at(const void *addr)
 {
@@ -145,22 +128,6 @@ static long huge_kib_at(const void *addr)
 	return kib;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned n)
-{
-	double tmp[MAX_RUNS];
-
-	memcpy(tmp, v, n * sizeof(double));
-	qsort(tmp, n, sizeof(double), cmp_double);
-	return n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
-}
-
 /* ------------------------------------------------------------- the table */
 
 struct table {
@@ -184,7 +151,7 @@ static void make_table(struct table *t, unsigned n, uint64_t seed)
 	t->len = malloc(n);
 	blk = calloc(1U << 24, 1);
 	if (!g || !t->prefix || !t->nh || !t->len || !blk)
-		die("%s", "out of memory making the table");
+		die("out of memory making the table");
 	t->n = n;
 	t->groups = 0;
 	for (i = 0; i < n; i++) {
@@ -369,7 +336,7 @@ static struct rte_lpm *rte_build(const struct table *t, double *secs, size_t *by
 	t0 = cpu_s();
 	for (i = 0; i < t->n; i++)
 		if (rte_lpm_add(lpm, t->prefix[i], t->len[i], t->nh[i]) != 0)
-			die("%s", "rte_lpm_add failed");
+			die("rte_lpm_add failed");
 	*secs = cpu_s() - t0;
 	return lpm;
 }
@@ -443,7 +410,7 @@ static void measure(int mode, const struct eu_lpm *eu, const struct eu_lpm *eu4k
 	double t0, t1;
 
 	t0 = cpu_s();
-	c0 = __rdtsc();
+	c0 = rdtsc();
 	switch (mode) {
 	case M_EU_1:
 		sum = eu_single(eu, a, n, b);
@@ -467,7 +434,7 @@ static void measure(int mode, const struct eu_lpm *eu, const struct eu_lpm *eu4k
 		sum = rte_x4(rte, a, n);
 		break;
 	}
-	c1 = __rdtsc();
+	c1 = rdtsc();
 	t1 = cpu_s();
 	sink += sum;
 	s->wall[run] = (double)(c1 - c0) / (double)n;
@@ -576,7 +543,7 @@ int main(int argc, char **argv)
 	}
 	if (c.runs < 1 || c.runs > MAX_RUNS || c.rte_builds < 1 || c.rte_builds > MAX_RUNS ||
 	    c.burst < 1 || c.burst > 1024 || c.ndst < 1024 || c.count < 1)
-		die("%s", "bad option value (runs and builds 1..31, burst 1..1024)");
+		die("bad option value (runs and builds 1..31, burst 1..1024)");
 	if (c.churn > c.count)
 		c.churn = c.count;
 
@@ -586,9 +553,7 @@ int main(int argc, char **argv)
 			;
 		c.cpu = d;
 	}
-	CPU_ZERO(&set);
-	CPU_SET(c.cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+	if (pin_try(c.cpu) < 0)
 		fprintf(stderr, "%s: cannot pin to CPU %d, running unpinned\n", prog, c.cpu);
 
 	hz = tsc_hz();
@@ -600,7 +565,7 @@ int main(int argc, char **argv)
 	dst[0] = malloc(c.ndst * sizeof(uint32_t));
 	dst[1] = malloc(c.ndst * sizeof(uint32_t));
 	if (!dst[0] || !dst[1])
-		die("%s", "out of memory for destinations");
+		die("out of memory for destinations");
 	make_dsts(&t, dst[0], dst[1], c.ndst);
 	printf("%zu destinations per set, bursts of %u, %u runs (medians), CPU %d, TSC %.2f GHz\n",
 	       c.ndst, c.burst, c.runs, c.cpu, hz / 1e9);
@@ -643,7 +608,7 @@ int main(int argc, char **argv)
 			}
 		}
 	if (mismatches)
-		die("%s", "the tables disagree: not measuring");
+		die("the tables disagree: not measuring");
 
 	/* lookups: warm up, then the peers interleaved within each run */
 	for (run = 0; run <= c.runs; run++)
@@ -685,7 +650,8 @@ int main(int argc, char **argv)
 
 	/* report */
 	{
-		double eb = median(eu_build_s, c.runs), rb = rte ? median(rte_build_s, c.rte_builds) : 0;
+		double eb = median(eu_build_s, c.runs, NULL, NULL);
+		double rb = rte ? median(rte_build_s, c.rte_builds, NULL, NULL) : 0;
 		double em = (double)eu_lpm_memsize(eu) / 1048576.0, rm = (double)rte_bytes / 1048576.0;
 
 		printf("\n%-28s %14s %14s %12s\n", "", "eu_lpm", "rte_lpm", "eu/rte");
@@ -709,13 +675,13 @@ int main(int argc, char **argv)
 
 				if (m >= M_RTE_1 && !rte)
 					continue;
-				ml = median(smp[d][m].mlps, c.runs);
-				cy = median(smp[d][m].cyc, c.runs);
-				wc = median(smp[d][m].wall, c.runs);
-				ref1 = rte ? median(smp[d][M_RTE_1].mlps, c.runs) : 0;
-				refb = rte ? median(smp[d][M_RTE_B].mlps, c.runs) : 0;
-				if (rte && median(smp[d][M_RTE_X4].mlps, c.runs) > refb)
-					refb = median(smp[d][M_RTE_X4].mlps, c.runs);
+				ml = median(smp[d][m].mlps, c.runs, NULL, NULL);
+				cy = median(smp[d][m].cyc, c.runs, NULL, NULL);
+				wc = median(smp[d][m].wall, c.runs, NULL, NULL);
+				ref1 = rte ? median(smp[d][M_RTE_1].mlps, c.runs, NULL, NULL) : 0;
+				refb = rte ? median(smp[d][M_RTE_B].mlps, c.runs, NULL, NULL) : 0;
+				if (rte && median(smp[d][M_RTE_X4].mlps, c.runs, NULL, NULL) > refb)
+					refb = median(smp[d][M_RTE_X4].mlps, c.runs, NULL, NULL);
 				if (rte && m < M_RTE_1)
 					printf("  %-30s %10.1f %10.2f %10.2f %12.2f %12.2f\n", mode_name[m],
 					       ml, cy, wc, ml / ((m & 1) ? refb : ref1),

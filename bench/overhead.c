@@ -71,6 +71,11 @@
 
 #include <europa/europa.h>
 
+#define BENCH_PROG "overhead"
+#include "bench_util.h"
+
+#define PIN_HINT ": pick one of this machine's CPUs with --cpu" /* after "cannot pin to CPU N" */
+
 #define BATCH        64 /* system calls timed together */
 #define MAX_RUNS     64
 #define MAX_BATCHES  1000 /* batches of each system call per run */
@@ -84,68 +89,6 @@ static unsigned g_runs = 7;
 static int g_quick;
 static int g_rt; /* --rt: the latency threads run SCHED_FIFO */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("overhead: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static double calibrate_tsc(void)
-{
-	struct timespec a, b;
-	__u64 t0, t1;
-	double ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = __rdtsc();
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-	} while (ns < 100e6);
-	t1 = __rdtsc();
-	return (double)(t1 - t0) * 1e9 / ns;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		die("cannot pin to CPU %d: pick one of this machine's CPUs with --cpu", cpu);
-}
-
-/*
- * --rt: make the calling thread SCHED_FIFO (on) or SCHED_OTHER again, so that
- * other work on a shared machine cannot switch it out in the middle of a
- * latency run (the kernel still throttles real-time tasks to 95% of each second).
- */
-static void rt_set(int on)
-{
-	struct sched_param sp = {.sched_priority = on ? 10 : 0};
-
-	if (!g_rt)
-		return;
-	if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp))
-		die("--rt: cannot switch to SCHED_FIFO (needs root or CAP_SYS_NICE)");
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
@@ -153,19 +96,16 @@ static int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Median, min and max of v[0..n) (sorts v). */
+/* Median, min and max of v[0..n). */
 struct stat3 {
 	double med, min, max;
 };
 
-static struct stat3 stat3(double *v, unsigned n)
+static struct stat3 stat3(const double *v, unsigned n)
 {
 	struct stat3 s;
 
-	qsort(v, n, sizeof(*v), cmp_double);
-	s.min = v[0];
-	s.max = v[n - 1];
-	s.med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	s.med = median(v, n, &s.min, &s.max);
 	return s;
 }
 
@@ -209,19 +149,19 @@ static void sc_udp_batch(struct sc_ctx *c, size_t len, double *send, double *rec
 	__u64 t0, t1, t2;
 	unsigned i;
 
-	t0 = __rdtsc();
+	t0 = rdtsc();
 	for (i = 0; i < BATCH; i++)
 		if (sendto(c->tx, c->buf, len, 0, (struct sockaddr *)&c->to, sizeof(c->to)) !=
 		    (ssize_t)len)
 			die("sendto 127.0.0.1: %s", strerror(errno));
-	t1 = __rdtsc();
+	t1 = rdtsc();
 	for (i = 0; i < BATCH; i++)
 		if (recvfrom(c->rx, c->buf, sizeof(c->buf), MSG_DONTWAIT, NULL, NULL) !=
 		    (ssize_t)len)
 			die("recvfrom: a datagram was lost (%s); the receive buffer is too small "
 			    "or another program uses the port",
 			    strerror(errno));
-	t2 = __rdtsc();
+	t2 = rdtsc();
 	*send = (double)(t1 - t0) / BATCH;
 	*recv = (double)(t2 - t1) / BATCH;
 }
@@ -231,27 +171,27 @@ static void sc_pipe_batch(struct sc_ctx *c, size_t len, double *wr, double *rd)
 	__u64 t0, t1, t2;
 	unsigned i;
 
-	t0 = __rdtsc();
+	t0 = rdtsc();
 	for (i = 0; i < BATCH; i++)
 		if (write(c->pfd[1], c->buf, len) != (ssize_t)len)
 			die("pipe write: %s", strerror(errno));
-	t1 = __rdtsc();
+	t1 = rdtsc();
 	for (i = 0; i < BATCH; i++)
 		if (read(c->pfd[0], c->buf, len) != (ssize_t)len)
 			die("pipe read: %s", strerror(errno));
-	t2 = __rdtsc();
+	t2 = rdtsc();
 	*wr = (double)(t1 - t0) / BATCH;
 	*rd = (double)(t2 - t1) / BATCH;
 }
 
 static double sc_null_batch(void)
 {
-	__u64 t0 = __rdtsc();
+	__u64 t0 = rdtsc();
 	unsigned i;
 
 	for (i = 0; i < BATCH; i++)
 		syscall(SYS_getppid);
-	return (double)(__rdtsc() - t0) / BATCH;
+	return (double)(rdtsc() - t0) / BATCH;
 }
 
 static void run_syscall(void)
@@ -283,7 +223,7 @@ static void run_syscall(void)
 	if (pipe(c.pfd))
 		die("pipe: %s", strerror(errno));
 
-	pin(g_cpu);
+	pin(g_cpu, PIN_HINT);
 	for (b = 0; b < batches / 4; b++) { /* warm-up: caches, skb slabs, branch predictors */
 		sc_udp_batch(&c, 64, &tmp[0], &tmp[1]);
 		sc_pipe_batch(&c, 64, &tmp[0], &tmp[1]);
@@ -417,23 +357,23 @@ static double ho_loop(struct ho *h, __u32 B, unsigned iters, int timed, double *
 	__u64 a = 0, b = 0, t0, t1 = 0, t2, frames = 0;
 	unsigned it;
 
-	t0 = __rdtsc();
+	t0 = rdtsc();
 	for (it = 0; it < iters; it++) {
 		__u32 n, m, k, i;
 
 		if (timed)
-			t0 = __rdtsc();
+			t0 = rdtsc();
 		n = ho_publish(&h->sw, idx, B);
 		m = eu_vr_rx_burst(&h->vr, got, B);
 		if (timed)
-			t1 = __rdtsc();
+			t1 = rdtsc();
 		k = eu_vr_tx_burst(&h->vr, got, m);
 		n = eu_sw_tx_burst(&h->sw, pk, B);
 		for (i = 0; i < n; i++)
 			idx[i] = pk[i].idx;
 		eu_sw_free_burst(&h->sw, idx, n);
 		if (timed) {
-			t2 = __rdtsc();
+			t2 = rdtsc();
 			a += t1 - t0;
 			b += t2 - t1;
 		}
@@ -443,7 +383,7 @@ static double ho_loop(struct ho *h, __u32 B, unsigned iters, int timed, double *
 			    B, m, k, n);
 		frames += n;
 	}
-	t1 = __rdtsc();
+	t1 = rdtsc();
 	if (timed) {
 		*s2v = (double)a / (double)frames;
 		*v2s = (double)b / (double)frames;
@@ -457,7 +397,7 @@ static void run_handoff(void)
 	unsigned iters = g_quick ? 200000 : 1000000, r, bi;
 	struct ho h;
 
-	pin(g_cpu);
+	pin(g_cpu, PIN_HINT);
 	ho_open(&h, 4096);
 	printf("\nlibeuropa hand-off in one thread, TSC cycles per frame (median of %u runs)\n",
 	       g_runs);
@@ -538,8 +478,8 @@ static void *duo_vr(void *arg)
 	double c0;
 	struct timespec a, b;
 
-	pin(d->vr_cpu);
-	rt_set(d->rt);
+	pin(d->vr_cpu, PIN_HINT);
+	rt_set(g_rt, d->rt);
 	po.spin = 512;
 	po.yield = 64;
 	po.flags = d->busy ? EU_POLL_F_BUSY : 0;
@@ -556,7 +496,7 @@ static void *duo_vr(void *arg)
 			eu_poller_idle(&p, &d->h.vr.rx, 20);
 			continue;
 		}
-		now = __rdtsc();
+		now = rdtsc();
 		eu_poller_busy(&p);
 		for (i = 0; i < n && d->nlat < d->cap; i++) {
 			__u64 st;
@@ -579,13 +519,13 @@ static void duo_sw(struct duo *d)
 	__u32 idx[HO_BURST_MAX];
 	__u64 sent = 0, t_end, next;
 
-	pin(d->sw_cpu);
-	rt_set(d->rt);
+	pin(d->sw_cpu, PIN_HINT);
+	rt_set(g_rt, d->rt);
 	while (!__atomic_load_n(&d->ready, __ATOMIC_ACQUIRE))
 		_mm_pause();
-	next = __rdtsc();
+	next = rdtsc();
 	t_end = next + (__u64)(d->secs * g_hz);
-	while (__rdtsc() < t_end && (!d->count || sent < d->count)) {
+	while (rdtsc() < t_end && (!d->count || sent < d->count)) {
 		__u32 n, i, k;
 		__u64 t0;
 
@@ -597,7 +537,7 @@ static void duo_sw(struct duo *d)
 			continue;
 		}
 		if (d->gap > 0) {
-			__u64 now = __rdtsc();
+			__u64 now = rdtsc();
 
 			if (now < next) {
 				if (d->sleep_gap && next - now > g_hz / 20000) {
@@ -615,7 +555,7 @@ static void duo_sw(struct duo *d)
 		n = eu_sw_rx_alloc(&d->h.sw, idx, d->burst);
 		if (!n)
 			continue; /* all slots in flight: take them back first */
-		t0 = __rdtsc();
+		t0 = rdtsc();
 		for (i = 0; i < n; i++) {
 			struct eu_desc *ds = eu_sw_desc(&d->h.sw, idx[i]);
 
@@ -625,17 +565,17 @@ static void duo_sw(struct duo *d)
 		}
 		k = eu_sw_rx_publish(&d->h.sw, idx, n);
 		if (d->pub && d->npub < d->cap)
-			d->pub[d->npub++] = (__u32)(__rdtsc() - t0);
+			d->pub[d->npub++] = (__u32)(rdtsc() - t0);
 		if (k < n)
 			eu_sw_free_burst(&d->h.sw, idx + k, n - k);
 		sent += k;
 	}
 	/* let the VR see the last frames */
-	t_end = __rdtsc() + (__u64)(g_hz / 20);
-	while (__rdtsc() < t_end)
+	t_end = rdtsc() + (__u64)(g_hz / 20);
+	while (rdtsc() < t_end)
 		ho_reap(&d->h.sw);
 	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
-	rt_set(0);
+	rt_set(g_rt, 0);
 }
 
 static void duo_run(struct duo *d)
@@ -881,7 +821,7 @@ int main(int argc, char **argv)
 			die("cannot write %s: %s", csv, strerror(errno));
 		fprintf(g_csv, "section,name,param,metric,value,min,max,runs,tsc_mhz\n");
 	}
-	g_hz = calibrate_tsc();
+	g_hz = tsc_hz();
 	printf("overhead: TSC %.1f MHz (calibrated against CLOCK_MONOTONIC)\n", g_hz / 1e6);
 	if (strstr(tests, "syscall"))
 		run_syscall();

@@ -50,6 +50,11 @@
 
 #include <europa/europa.h>
 
+#define BENCH_PROG "ring_bench"
+#include "bench_util.h"
+
+#define PIN_HINT " (this benchmark needs CPUs 0 and 1)" /* after "cannot pin to CPU N" */
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ring.h>
@@ -116,44 +121,6 @@ static struct ctl *g_ctl; /* for the alarm handler's message */
 
 /* ----------------------------------------------------------------- helpers */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("ring_bench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static ALWAYS_INLINE __u64 tsc(void)
-{
-	return __rdtsc();
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
-		die("cannot pin to CPU %d (this benchmark needs CPUs 0 and 1)", cpu);
-}
-
-/* --rt: make the calling thread SCHED_FIFO (on) or SCHED_OTHER again (off). */
-static void rt_set(int on)
-{
-	struct sched_param sp = { .sched_priority = on ? 10 : 0 };
-
-	if (g_rt && pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &sp))
-		die("--rt: cannot switch to SCHED_FIFO (needs root or CAP_SYS_NICE)");
-}
-
 /* Side failure: record it for the parent and stop this side. */
 static void side_fail(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -184,7 +151,7 @@ static void barrier(struct ctl *c)
 	__atomic_add_fetch(&c->ready, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) < 2)
 		_mm_pause();
-	rt_set(1); /* only now: before, the other side may still need this CPU */
+	rt_set(g_rt, 1); /* only now: before, the other side may still need this CPU */
 	t_csw0 = csw_now();
 }
 
@@ -197,7 +164,7 @@ struct meas {
 static ALWAYS_INLINE void meas_tick(struct meas *m)
 {
 	if (__builtin_expect(!m->started && m->cnt >= m->warm, 0)) {
-		m->t0 = tsc();
+		m->t0 = rdtsc();
 		m->c0 = m->cnt;
 		m->started = 1;
 	}
@@ -205,27 +172,11 @@ static ALWAYS_INLINE void meas_tick(struct meas *m)
 
 static void meas_done(struct meas *m, struct ctl *c, __u64 sum)
 {
-	__u64 t1 = tsc();
+	__u64 t1 = rdtsc();
 
 	c->cycles = t1 - m->t0;
 	c->objs = m->cnt - m->c0;
 	c->sum = sum;
-}
-
-static double calibrate_tsc(void)
-{
-	struct timespec a, b;
-	__u64 t0, t1;
-	double ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	t0 = tsc();
-	do {
-		clock_gettime(CLOCK_MONOTONIC, &b);
-	} while ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec) < 100e6);
-	t1 = tsc();
-	ns = (b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec);
-	return (double)(t1 - t0) * 1e9 / ns;
 }
 
 /*
@@ -633,13 +584,13 @@ static void *pingpong_b(void *arg)
 
 	while (!__atomic_load_n(&pp->go, __ATOMIC_ACQUIRE))
 		_mm_pause();
-	rt_set(1);
+	rt_set(g_rt, 1);
 	for (i = 0; i < PP_ROUNDS; i++) {
 		while (__atomic_load_n(&pp->flag, __ATOMIC_ACQUIRE) != 2 * i + 1)
 			;
 		__atomic_store_n(&pp->flag, 2 * i + 2, __ATOMIC_RELEASE);
 	}
-	rt_set(0);
+	rt_set(g_rt, 0);
 	return NULL;
 }
 
@@ -662,15 +613,15 @@ static double pingpong_cycles(void)
 		die("pthread_create failed");
 	pthread_attr_destroy(&at);
 	__atomic_store_n(&pp.go, 1, __ATOMIC_RELEASE);
-	rt_set(1);
-	t0 = tsc();
+	rt_set(g_rt, 1);
+	t0 = rdtsc();
 	for (i = 0; i < PP_ROUNDS; i++) {
 		__atomic_store_n(&pp.flag, 2 * i + 1, __ATOMIC_RELEASE);
 		while (__atomic_load_n(&pp.flag, __ATOMIC_ACQUIRE) != 2 * i + 2)
 			;
 	}
-	t1 = tsc();
-	rt_set(0);
+	t1 = rdtsc();
+	rt_set(g_rt, 0);
 	pthread_join(t, NULL);
 	return (double)(t1 - t0) / PP_ROUNDS;
 }
@@ -730,9 +681,9 @@ static void side_b(struct job *j)
 
 static void *side_b_thread(void *arg)
 {
-	pin(1);
+	pin(1, PIN_HINT);
 	side_b(arg);
-	rt_set(0);
+	rt_set(g_rt, 0);
 	return NULL;
 }
 
@@ -911,7 +862,7 @@ static double run_one(int mode, struct job *j, int *disturbed)
 			die("fork: %s", strerror(errno));
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			pin(1);
+			pin(1, PIN_HINT);
 			side_b(j);
 			_exit(0);
 		}
@@ -922,7 +873,7 @@ static double run_one(int mode, struct job *j, int *disturbed)
 		g_child_pid = 0;
 	}
 	alarm(0);
-	rt_set(0);
+	rt_set(g_rt, 0);
 	clock_gettime(CLOCK_MONOTONIC, &ts1);
 	j->secs = (double)(ts1.tv_sec - ts0.tv_sec) + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9;
 	if (g_rt) {
@@ -953,35 +904,10 @@ struct cell {
 	unsigned disturbed; /* runs kept although disturbed (retries ran out) */
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median_of(const double *v, unsigned n, double *mn, double *mx)
-{
-	double *s = malloc(n * sizeof(*s));
-	double med;
-
-	if (!s)
-		die("out of memory");
-	memcpy(s, v, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), cmp_double);
-	med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-	if (mn)
-		*mn = s[0];
-	if (mx)
-		*mx = s[n - 1];
-	free(s);
-	return med;
-}
-
 /* "12.34", with a '*' when disturbed runs were kept in it. */
 static void fmt_med(char *buf, size_t len, const struct cell *c)
 {
-	snprintf(buf, len, "%.2f%s", median_of(c->v, c->n, NULL, NULL), c->disturbed ? "*" : "");
+	snprintf(buf, len, "%.2f%s", median(c->v, c->n, NULL, NULL), c->disturbed ? "*" : "");
 }
 
 /* Median of the per-repetition ratios a/b (the runs were interleaved, so paired). */
@@ -992,7 +918,7 @@ static double paired_ratio(const struct cell *a, const struct cell *b)
 
 	for (i = 0; i < a->n && i < b->n && i < 1000; i++)
 		r[i] = a->v[i] / b->v[i];
-	return i ? median_of(r, i, NULL, NULL) : 0;
+	return i ? median(r, i, NULL, NULL) : 0;
 }
 
 static const char *unreliable(const struct cell *a, const struct cell *b)
@@ -1193,9 +1119,9 @@ int main(int argc, char **argv)
 		die("--csv %s: %s", csv_path, strerror(errno));
 
 	eal = eal_start(argv[0]);
-	pin(0);
+	pin(0, PIN_HINT);
 	signal(SIGALRM, on_alarm);
-	g_tsc_hz = calibrate_tsc();
+	g_tsc_hz = tsc_hz();
 
 	ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	arena = mmap(NULL, ARENA_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -1348,15 +1274,15 @@ int main(int argc, char **argv)
 						fmt_med(cz, sizeof(cz), &res[m][t][b][P_EUZC]);
 						fmt_med(cc, sizeof(cc), &res[m][t][b][P_CK]);
 						snprintf(rz, sizeof(rz), "%.2f",
-							 median_of(ratio[1], n, NULL, NULL));
+							 median(ratio[1], n, NULL, NULL));
 						snprintf(rc, sizeof(rc), "%.2f",
-							 median_of(ratio[2], n, NULL, NULL));
+							 median(ratio[2], n, NULL, NULL));
 					}
 					fmt_med(ce, sizeof(ce), &res[m][t][b][pe]);
 					fmt_med(cr, sizeof(cr), &res[m][t][b][pr]);
 					printf("%-7s %-7s %5u %9s %9s %9s %9s   %7.2f %7s %7s\n",
 					       mode_name[m], test_name[t], bursts[b], ce, cz, cr, cc,
-					       median_of(ratio[0], n, NULL, NULL), rz, rc);
+					       median(ratio[0], n, NULL, NULL), rz, rc);
 				}
 
 		printf("\nmin..max over the runs\n\n");
@@ -1380,7 +1306,7 @@ int main(int argc, char **argv)
 							snprintf(cell[col], sizeof(cell[col]), "-");
 							continue;
 						}
-						median_of(res[m][t][b][pc].v, res[m][t][b][pc].n, &mn,
+						median(res[m][t][b][pc].v, res[m][t][b][pc].n, &mn,
 							  &mx);
 						snprintf(cell[col], sizeof(cell[col]), "%.2f..%.2f", mn,
 							 mx);
@@ -1440,7 +1366,7 @@ int main(int argc, char **argv)
 				for (p = 0; p < P_COUNT; p++)
 					n_kept_disturbed += res[m][t][b][p].disturbed;
 	{
-		double mn, mx, med = median_of(pp, npp, &mn, &mx);
+		double mn, mx, med = median(pp, npp, &mn, &mx);
 
 		printf("\ncache-line round trip CPU 0 <-> CPU 1: %.0f cycles before, %.0f after "
 		       "the runs, median %.0f, range %.0f..%.0f over the run (absolute figures "
@@ -1471,7 +1397,7 @@ int main(int argc, char **argv)
 					if (!n)
 						continue;
 					for (p = p0; p <= p1; p++) {
-						double mn, mx, med = median_of(res[m][t][b][p].v, n,
+						double mn, mx, med = median(res[m][t][b][p].v, n,
 									       &mn, &mx);
 
 						fprintf(csv, "%s,%s,%u,%s,cycles_per_obj,%.4f,%.4f,%.4f,"
@@ -1492,7 +1418,7 @@ int main(int argc, char **argv)
 						for (i = 0; i < n; i++)
 							ratio[i] = res[m][t][b][p].v[i] /
 								   res[m][t][b][pr].v[i];
-						med = median_of(ratio, n, &mn, &mx);
+						med = median(ratio, n, &mn, &mx);
 						fprintf(csv, "%s,%s,%u,%s,ratio,%.4f,%.4f,%.4f,%u,%llu,%.1f,"
 							     "%u\n",
 							mode_name[m], test_name[t], bursts[b], nm, med, mn,
@@ -1507,7 +1433,7 @@ int main(int argc, char **argv)
 						for (i = 0; i < n; i++)
 							ratio[i] = res[m][t][b][P_EU].v[i] /
 								   res[m][t][b][P_CK].v[i];
-						med = median_of(ratio, n, &mn, &mx);
+						med = median(ratio, n, &mn, &mx);
 						fprintf(csv, "%s,%s,%u,europa/ck_ring,ratio,%.4f,%.4f,%.4f,"
 							     "%u,%llu,%.1f,%u\n",
 							mode_name[m], test_name[t], bursts[b], med, mn, mx, n,
@@ -1518,7 +1444,7 @@ int main(int argc, char **argv)
 					}
 				}
 		{
-			double mn, mx, med = median_of(pp, npp, &mn, &mx);
+			double mn, mx, med = median(pp, npp, &mn, &mx);
 
 			fprintf(csv, "threads,pingpong,0,line,round_trip_cycles,%.1f,%.1f,%.1f,%u,"
 				     "%u,%.1f,0\n", med, mn, mx, npp, PP_ROUNDS, g_tsc_hz / 1e6);
