@@ -70,8 +70,17 @@
 #                       every forwarder at every load, split scenario; CSV test "sweep"
 #   --tcp               iperf3 TCP (SRC -> DST, S seconds) through each forwarder; CSV
 #                       test "tcp", column tcp_mbps
+#   --latency           one-way latency, sender to sink, per forwarder at each of the
+#                       --latency-rates (split scenario): the source stamps each frame
+#                       (CLOCK_MONOTONIC, 68 bytes + FCS to make room for it), eu-traffic
+#                       recv -L on DST's d0 reads the clock when its receive call returns;
+#                       p50/p99/p99.9/max over the frames that arrived (lost ones do not
+#                       count). CSV test "latency" with columns of its own (forwarder, run,
+#                       offered_pps, test, p50_us, p99_us, p999_us, max_us, frames, sent):
+#                       give it a --csv file of its own
+#   --latency-rates R   comma-separated offered loads for --latency (default 10000,200000)
 #   --udp               the fixed-rate UDP runs (test "udp"): the default, and with
-#                       --load-sweep or --tcp only when given
+#                       --load-sweep, --tcp or --latency only when given
 #   --csv FILE          append one row per run (header written if FILE is new or empty)
 #   --quick             1 run, 2 s, both scenarios: a smoke run
 #   --build DIR         the build tree (default build/; or EU_BUILD_DIR)
@@ -81,6 +90,7 @@ set -uo pipefail
 
 RUNS=5 SECS=5 RATE=300000 FORWARDERS="kernel packet xdp europad-packet europad-xdp recvfrom mmsg"
 SCENARIOS="split shared" SHARED=one SWEEP="" TCP=0 UDP=0 CSV="" QUICK=0
+LAT=0 LAT_RATES=10000,200000
 here0=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 usage() { sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
@@ -94,6 +104,8 @@ while (($#)); do
     --load-sweep) SWEEP=$2; shift ;;
     --tcp) TCP=1 ;;
     --udp) UDP=1 ;;
+    --latency) LAT=1 ;;
+    --latency-rates) LAT_RATES=$2; shift ;;
     --csv) CSV=$2; shift ;;
     --quick) QUICK=1 ;;
     --build) export EU_BUILD_DIR=$2 EU_INTEGRATION_BIN=$2/tests/integration; shift ;;
@@ -106,7 +118,7 @@ if ((QUICK)); then
     RUNS=1 SECS=2
 fi
 # the fixed-rate UDP runs, unless only a sweep or TCP was asked for
-[[ -z $SWEEP ]] && ((!TCP)) && UDP=1
+[[ -z $SWEEP ]] && ((!TCP)) && ((!LAT)) && UDP=1
 case $SHARED in one | rps) ;; *) echo "fwd-veth.sh: --shared-core one or rps" >&2; exit 2 ;; esac
 [[ -n ${EU_BUILD_DIR:-} ]] || export EU_BUILD_DIR=$here0/../build
 [[ -n ${EU_INTEGRATION_BIN:-} ]] || export EU_INTEGRATION_BIN=$EU_BUILD_DIR/tests/integration
@@ -143,7 +155,14 @@ fwd_config fwd.conf static
 
 RESULTS=$TMP/results.txt
 : >"$RESULTS"
-if [[ -n $CSV && ! -s $CSV ]]; then
+LAT_HDR="forwarder,run,offered_pps,test,p50_us,p99_us,p999_us,max_us,frames,sent"
+if ((LAT)) && [[ -n $CSV && -s $CSV && $(head -n 1 "$CSV") != "$LAT_HDR" ]]; then
+    echo "fwd-veth.sh: $CSV has other columns than --latency writes: give --latency a CSV file of its own" >&2
+    exit 2
+fi
+if ((LAT)) && [[ -n $CSV && ! -s $CSV ]]; then
+    echo "$LAT_HDR" >"$CSV"
+elif [[ -n $CSV && ! -s $CSV ]]; then
     echo "forwarder,run,offered_pps,sink_pps,fwd_frames,busy_cycles_per_pkt,router_cycles_per_pkt,cpu_cycles_per_pkt,test,scenario,sent,sink_frames,busy_cycles,seconds,tcp_mbps,tsc_mhz,cpus,kernel,detail" >"$CSV"
 fi
 
@@ -303,6 +322,41 @@ tcp_run() {
     jq -r '(.end.sum_received.bits_per_second // 0) / 1e6' "$js" 2>/dev/null | awk '{ printf "%.1f\n", $1 }'
 }
 
+# ---------------------------------------------------------------- one latency run
+
+# lat_run <forwarder> <rate> <run>: prints "sent p50 p99 p999 max frames" (us; "-" if
+# nothing came through)
+lat_run() {
+    local f=$1 rate=$2 run=$3 n=$(($2 * SECS)) sink i line sent
+    start_router "$f" "$RCPU"
+    if ! router_ready; then
+        echo "fwd-veth.sh: $f did not forward (log: $RLOG)" >&2
+        stop_router "$f"
+        echo "0 - - - - 0"
+        return
+    fi
+    rm -f "$TMP/sink.ready"
+    bg "$TMP/sink.log" ip netns exec "$DST" "$TRAFFIC" recv -i d0 -n "$n" -R $((1000 + run)) -L \
+        -t $((SECS + 15)) -w "$TMP/sink.ready"
+    sink=$BGPID
+    wait_until 5 test -e "$TMP/sink.ready"
+    taskset -c "$SCPU" ip netns exec "$SRC" "$TRAFFIC" send -i s0 -d "$R0MAC" -n "$n" -l 68 \
+        -r "$rate" -R $((1000 + run)) -t $((SECS + 5)) >"$TMP/send.log"
+    # the sink stops once all came, or 2 s after the last frame
+    i=0
+    while ((i++ < 100)) && alive "$sink"; do sleep 0.1; done
+    alive "$sink" && stop_pid "$sink" 3
+    stop_router "$f"
+    sent=$(sed -n 's/.*sent \([0-9]*\) frames.*/\1/p' "$TMP/send.log")
+    line=$(grep -o 'latency us p50 .*' "$TMP/sink.log" | tail -n 1)
+    set -- $line # latency us p50 A p99 B p99.9 C max D frames N
+    if (($# == 12)); then
+        echo "${sent:-0} $4 $6 $8 ${10} ${12}"
+    else
+        echo "${sent:-0} - - - - 0"
+    fi
+}
+
 # ---------------------------------------------------------------- the runs
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }'; }
@@ -370,6 +424,19 @@ if ((UDP)); then
         done
     done
 fi
+if ((LAT)); then
+    for ((run = 1; run <= RUNS; run++)); do
+        for rate in ${LAT_RATES//,/ }; do
+            for f in $FORWARDERS; do
+                read -r sent p50 p99 p999 pmax nf <<<"$(lat_run "$f" "$rate" "$run")"
+                printf 'latency split  %-14s run %d  offered %7s sent %8s  p50 %8s us  p99 %8s us  p99.9 %8s us  max %8s us  (%s frames)\n' \
+                    "$f" "$run" "$rate" "$sent" "$p50" "$p99" "$p999" "$pmax" "$nf"
+                echo "latency split $f $rate $p50 $p99 $p999 $pmax $nf" >>"$RESULTS"
+                [[ -n $CSV ]] && echo "$f,$run,$rate,latency,$p50,$p99,$p999,$pmax,$nf,$sent" >>"$CSV"
+            done
+        done
+    done
+fi
 if ((TCP)); then
     for ((run = 1; run <= RUNS; run++)); do
         for f in $FORWARDERS; do
@@ -424,6 +491,20 @@ if [[ -n $SWEEP ]]; then
         printf '  %-14s' "$rate"
         for f in $FORWARDERS; do printf ' %14s' "$(med sweep split "$f" 5 "$rate")"; done
         echo
+    done
+fi
+if ((LAT)); then
+    echo
+    echo "one-way latency, source to sink (split), medians of $RUNS run(s), us: p50 / p99 / p99.9"
+    for rate in ${LAT_RATES//,/ }; do
+        for f in $FORWARDERS; do
+            printf '  %-8s %-14s' "$rate" "$f"
+            for c in 5 6 7; do
+                v=$(awk -v f="$f" -v r="$rate" -v c="$c" '$1 == "latency" && $3 == f && $4 == r && $c != "-" { print $c }' "$RESULTS")
+                printf ' %9s' "$([[ -n $v ]] && median <<<"$v" || echo -)"
+            done
+            echo
+        done
     done
 fi
 if ((TCP)); then

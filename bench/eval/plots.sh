@@ -150,6 +150,22 @@ if [[ -s latency.csv ]]; then
     bars idle "CPU used by the VR thread: adaptive vs busy polling" "% of one CPU"
 fi
 
+# ---- 6. latency per forwarding path (bench/fwd-veth.sh --latency)
+if [[ -s path_latency.csv ]]; then
+    {
+        echo "path p50 p99 p99.9"
+        for c in p50_us p99_us p999_us; do
+            $MED -v keys=forwarder,offered_pps -v val=$c -v where="test=latency" path_latency.csv | sed "s/^/$c,/"
+        done | awk -F, '{ k = $2 " " ($3 >= 1000 ? $3 / 1000 "k" : $3); if (!(k in s)) { s[k] = 1; o[++n] = k } v[$1, k] = $4 }
+            END { for (i = 1; i <= n; i++) printf "\"%s\" %s %s %s\n", o[i], v["p50_us", o[i]], v["p99_us", o[i]], v["p999_us", o[i]] }'
+    } >plot_path_latency.dat
+    # ten or more groups: their labels slanted, so they do not run into each other
+    [[ $(wc -l <plot_path_latency.dat) -gt 1 ]] &&
+        gnuplot -e "set xtics rotate by 30 right; dat='plot_path_latency.dat'; out='path_latency.png'" \
+            -e "ttl='One-way latency, sender to sink, per forwarding path and offered load, pps (us, log scale)'" \
+            -e "ylab='us'; logy=1" "$EVAL/bars.gp" && echo "plots: path_latency.png"
+fi
+
 # ---- 6. LPM, rings
 if [[ -s lpm.csv ]]; then
     {

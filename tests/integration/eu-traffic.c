@@ -12,12 +12,20 @@
  *       flow i mod n, numbered within its flow. Ethernet/IPv4/UDP, 198.18.0.1
  *       -> 198.19.0.99 (an address nobody has: the sink's kernel drops the
  *       frames silently), LEN bytes without FCS (default 60: 64 on the wire).
+ *       With LEN >= 68, each frame also carries its send time (CLOCK_MONOTONIC
+ *       ns, one clock for every namespace), stamped just before the send call.
  *
  *   eu-traffic recv -i IF -n COUNT [-F FLOWS] [-t SECONDS] [-w READYFILE] [-R RUN]
+ *                   [-L]
  *       receive until COUNT test frames of run RUN arrived, or nothing came for
  *       2 s (after a first frame), or SECONDS passed; check each flow's
  *       frames arrive once and in order. Frames of flows >= FLOWS (default 1)
- *       count as other frames. Touches READYFILE once listening.
+ *       count as other frames. Touches READYFILE once listening. With -L, the
+ *       one-way latency of every frame that arrived with a send time (LEN >= 68;
+ *       duplicates not counted), receive time taken when the receive call
+ *       returns, is summed up at the end of the summary line as
+ *       ", latency us p50 A p99 B p99.9 C max D frames N" (N: the frames the
+ *       percentiles rest on; nearest rank).
  *
  * recv exits 0 only if exactly COUNT frames arrived, none lost, duplicated
  * or out of order. Both print a one-line summary. Exit 77: not root.
@@ -45,6 +53,15 @@
 #define MAX_FLOWS 16
 #define BATCH 64
 #define OFF_PAYLOAD 42
+#define OFF_STAMP (OFF_PAYLOAD + 18) /* send time, ns; only when the frame has room */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 static double now_s(void)
 {
@@ -114,7 +131,7 @@ static void usage(void)
 	fprintf(stderr, "usage: eu-traffic send -i IF -d MAC [-d MAC...] [-n COUNT] [-r PPS] "
 			"[-t SECONDS] [-l LEN] [-R RUN]\n"
 			"       eu-traffic recv -i IF -n COUNT [-F FLOWS] [-t SECONDS] [-w FILE] "
-			"[-R RUN]\n");
+			"[-R RUN] [-L]\n");
 	exit(2);
 }
 
@@ -192,6 +209,12 @@ static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t 
 			memcpy(p + 10, &seq[fl], 8);
 			seq[fl]++;
 		}
+		if (len >= OFF_STAMP + 8) {
+			uint64_t ts = now_ns();
+
+			for (i = 0; i < (int)b; i++)
+				memcpy(fr[i] + OFF_STAMP, &ts, 8);
+		}
 		n = sendmmsg(fd, mm, b, 0);
 		if (n < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
@@ -213,8 +236,27 @@ static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t 
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* nearest-rank percentile of n sorted values, in microseconds */
+static double pct_us(const uint64_t *v, uint64_t n, double p)
+{
+	uint64_t k = (uint64_t)(p / 100.0 * (double)n + 0.999999);
+
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return (double)v[k - 1] / 1000.0;
+}
+
 static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, const char *ready,
-		   uint32_t run)
+		   uint32_t run, int want_lat)
 {
 	static unsigned char buf[BATCH][2048];
 	struct mmsghdr mm[BATCH];
@@ -222,6 +264,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 	struct sockaddr_ll from[BATCH];
 	uint64_t next[MAX_FLOWS] = { 0 }, got[MAX_FLOWS] = { 0 };
 	uint64_t total = 0, lost = 0, late = 0, dup = 0, other = 0, q;
+	uint64_t *lat = NULL, nlat = 0; /* one-way latencies, ns (-L) */
 	unsigned char *seen[MAX_FLOWS] = { NULL };
 	unsigned char mac[6];
 	double t0 = now_s(), last = 0;
@@ -231,6 +274,15 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 		seen[i] = calloc(count / 8 + 1, 1); /* a bit per sequence number */
 		if (!seen[i]) {
 			fprintf(stderr, "eu-traffic: out of memory\n");
+			return 1;
+		}
+	}
+	if (want_lat) {
+		lat = malloc(count * sizeof(*lat));
+		if (!lat) {
+			fprintf(stderr, "eu-traffic: out of memory for %" PRIu64
+					" latencies: ask for fewer frames (-n)\n",
+				count);
 			return 1;
 		}
 	}
@@ -255,6 +307,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 	while (total < count) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		double t = now_s();
+		uint64_t rx_ns;
 		int n;
 
 		if (t - t0 > maxs || (last > 0 && t - last > 2.0))
@@ -264,6 +317,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 		for (i = 0; i < BATCH; i++)
 			mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
 		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
+		rx_ns = want_lat ? now_ns() : 0;
 		for (i = 0; i < n; i++) {
 			unsigned char *f = buf[i], *p8 = f + OFF_PAYLOAD;
 			uint32_t m, r;
@@ -295,6 +349,13 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 			}
 			if (seq < count)
 				seen[fl][seq / 8] |= (unsigned char)(1U << (seq % 8));
+			if (want_lat && mm[i].msg_len >= OFF_STAMP + 8 && nlat < count) {
+				uint64_t tx;
+
+				memcpy(&tx, f + OFF_STAMP, 8);
+				if (tx && tx <= rx_ns)
+					lat[nlat++] = rx_ns - tx;
+			}
 			if (seq >= next[fl])
 				next[fl] = seq + 1;
 			else
@@ -311,6 +372,16 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 	       ttl, lost, late, dup, other);
 	for (i = 0; i < flows && i < MAX_FLOWS; i++)
 		printf(", flow %d: %" PRIu64, i, got[i]);
+	if (want_lat) {
+		qsort(lat, nlat, sizeof(*lat), cmp_u64);
+		if (nlat)
+			printf(", latency us p50 %.1f p99 %.1f p99.9 %.1f max %.1f frames %" PRIu64,
+			       pct_us(lat, nlat, 50), pct_us(lat, nlat, 99), pct_us(lat, nlat, 99.9),
+			       (double)lat[nlat - 1] / 1000.0, nlat);
+		else
+			printf(", latency us p50 - p99 - p99.9 - max - frames 0");
+		free(lat);
+	}
 	printf("\n");
 	for (i = 0; i < flows; i++)
 		free(seen[i]);
@@ -326,12 +397,12 @@ int main(int argc, char **argv)
 	double rate = 0, maxs = 30;
 	unsigned len = 60;
 	uint32_t run = 0;
-	int nd = 0, flows = 1, o;
+	int nd = 0, flows = 1, want_lat = 0, o;
 
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((o = getopt(argc, argv, "i:d:n:r:t:l:F:w:R:")) != -1) {
+	while ((o = getopt(argc, argv, "i:d:n:r:t:l:F:w:R:L")) != -1) {
 		switch (o) {
 		case 'i':
 			ifname = optarg;
@@ -366,6 +437,9 @@ int main(int argc, char **argv)
 		case 'R':
 			run = (uint32_t)strtoul(optarg, NULL, 0);
 			break;
+		case 'L':
+			want_lat = 1;
+			break;
 		default:
 			usage();
 		}
@@ -375,7 +449,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "send") == 0 && nd)
 		return do_send(ifname, dst, nd, count, rate, maxs, len, run);
 	if (strcmp(argv[1], "recv") == 0 && count)
-		return do_recv(ifname, count, flows, maxs, ready, run);
+		return do_recv(ifname, count, flows, maxs, ready, run, want_lat);
 	usage();
 	return 2;
 }
