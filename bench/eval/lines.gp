@@ -12,7 +12,7 @@ set datafile missing "?"
 set key outside right top noenhanced
 set grid
 set yrange [0:*]
-set format y "%.0s%c"
+set format y "%.0f"
 if (logx > 0) { set logscale x logx }
 N = system("head -n 1 '" . dat . "' | wc -w") + 0
 plot for [i=2:N] dat using 1:i with linespoints lw 2 pt (i+4) title columnheader(i)

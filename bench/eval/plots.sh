@@ -95,16 +95,16 @@ if [[ -s qemu.csv ]]; then
 fi
 
 # ---- 4, 5. VRs
-vrs_lines() { # vrs_lines <name> <xlabel> <title> <csv:label>...
-    local name=$1 xlab=$2 ttl=$3 f label
-    shift 3
+vrs_lines() { # vrs_lines <name> <xlabel> <title> <ylabel> <value column> <aggregate row> <csv:label>...
+    local name=$1 xlab=$2 ttl=$3 ylab=$4 vcol=$5 agg=$6 f label
+    shift 6
     : >tmp.all
     for f in "$@"; do
         label=${f#*:}
         f=${f%%:*}
         [[ -s $f ]] || continue
-        # aggregate (sink) and per-VR: the mean of the VRs' medians
-        $MED -v keys=x -v val=fps -v where="what=sink" "$f" | awk -F, -v l="$label" '{ print $1, l "_aggregate", $2 }' >>tmp.all
+        # aggregate (sink or sum) and per-VR: the mean of the VRs' medians
+        $MED -v keys=x -v val="$vcol" -v where="what=$agg" "$f" | awk -F, -v l="$label" '{ print $1, l "_aggregate", $2 }' >>tmp.all
         awk -F, 'NR > 1 && $4 ~ /^vr/ { print $2 "," $4 "," $5 }' "$f" |
             awk -F, '{ k = $1 SUBSEP $2; n[k]++; v[k, n[k]] = $3; if (!(k in s)) { s[k] = 1; o[++m] = k } }
                      END { for (i = 1; i <= m; i++) { k = o[i]; c = n[k]
@@ -113,9 +113,9 @@ vrs_lines() { # vrs_lines <name> <xlabel> <title> <csv:label>...
                              md = c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2
                              split(k, kk, SUBSEP); sum[kk[1]] += md; cnt[kk[1]]++
                              if (!(kk[1] in xs)) { xs[kk[1]] = 1; xo[++nx] = kk[1] } }
-                           for (i = 1; i <= nx; i++) printf "%s %.0f\n", xo[i], sum[xo[i]] / cnt[xo[i]] }' |
+                           for (i = 1; i <= nx; i++) printf "%s %.1f\n", xo[i], sum[xo[i]] / cnt[xo[i]] }' |
             awk -v l="$label" '{ print $1, l "_per_VR", $2 }' >>tmp.all
-        $MED -v keys=x -v val=fps -v where="what=sent" "$f" | awk -F, -v l="$label" '{ print $1, l "_offered", $2 }' >>tmp.all
+        $MED -v keys=x -v val="$vcol" -v where="what=sent" "$f" | awk -F, -v l="$label" '{ print $1, l "_offered", $2 }' >>tmp.all
     done
     [[ -s tmp.all ]] || return 0
     awk '{ if (!($1 in xs)) { xs[$1] = 1; xo[++nx] = $1 } if (!($2 in ss)) { ss[$2] = 1; so[++ns] = $2 } v[$1, $2] = $3 }
@@ -123,14 +123,23 @@ vrs_lines() { # vrs_lines <name> <xlabel> <title> <csv:label>...
                for (i = 1; i <= nx; i++) { printf "%s", xo[i]
                    for (j = 1; j <= ns; j++) printf " %s", ((xo[i], so[j]) in v) ? v[xo[i], so[j]] : "?"
                    print "" } }' tmp.all >"plot_$name.dat"
-    lines "$name" "$ttl" "$xlab" "frames/s" 2
+    lines "$name" "$ttl" "$xlab" "$ylab" 2
 }
-scale_args=()
-for d in packet xdp; do [[ -s scale_$d.csv ]] && scale_args+=("scale_$d.csv:$d"); done
+scale_args=() scale_tcp_args=()
+for d in packet xdp; do
+    [[ -s scale_$d.csv ]] && scale_args+=("scale_$d.csv:$d")
+    [[ -s scale_${d}_tcp.csv ]] && scale_tcp_args+=("scale_${d}_tcp.csv:$d")
+done
 ((${#scale_args[@]})) && vrs_lines scale "VRs forwarding at once" \
-    "Scalability: N VRs on one europad over veth, 64-byte UDP, one sender for all" "${scale_args[@]}"
+    "Scalability: N europa-fwd VRs on one europad over veth, 64-byte UDP, one sender for all" \
+    "frames/s" fps sink "${scale_args[@]}"
+((${#scale_tcp_args[@]})) && vrs_lines scale_tcp "VRs forwarding at once" \
+    "Scalability: N europa-fwd VRs on one europad over veth, one iperf3 TCP flow per VR" \
+    "Mbit/s" mbps sum "${scale_tcp_args[@]}"
 [[ -s pool.csv ]] && vrs_lines pool "slots per VR (pool size)" \
-    "Pool size: 2 VRs on one europad (AF_PACKET), 64-byte UDP" "pool.csv:packet"
+    "Pool size: 2 europa-fwd VRs on one europad (AF_PACKET), 64-byte UDP" "frames/s" fps sink "pool.csv:packet"
+[[ -s pool_tcp.csv ]] && vrs_lines pool_tcp "slots per VR (pool size)" \
+    "Pool size: 2 europa-fwd VRs on one europad (AF_PACKET), one iperf3 TCP flow per VR" "Mbit/s" mbps sum "pool_tcp.csv:packet"
 
 # ---- 6. latency, idle CPU
 if [[ -s latency.csv ]]; then

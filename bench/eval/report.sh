@@ -297,21 +297,44 @@ if have tcp fwd_tcp.csv; then
     echo
 fi
 
+# vrs_tcp_table <plot dat> <driver> <x header> <base name>: a TCP table of sections 4, 5
+vrs_tcp_table() {
+    echo "| $3 | aggregate | per VR | aggregate / $4 |"
+    echo "|---:|---:|---:|---:|"
+    awk -v d="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { a = $c[d "_aggregate"]; p = $c[d "_per_VR"]
+          if (a == "?" || a == "") next
+          if (base == "") base = a
+          printf "| %s | %.0f | %.0f | **%.2f** |\n", $1, a, p, (base > 0 ? a / base : 0) }' "$1"
+    echo
+}
+# vrs_tcp_sum <plot dat> <driver> <x unit>: one sentence on the TCP aggregate
+vrs_tcp_sum() {
+    awk -v d="$2" -v u="$3" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        { a = $c[d "_aggregate"]; if (a == "?" || a == "") next; n++; x[n] = $1; v[n] = a; if (a > m) { m = a; mx = $1 } }
+        END { if (n) printf "With %s ports the TCP aggregate goes from %.0f Mbit/s at %s%s to %.0f at %s (%.2fx), peaking at %.0f at %s.", d, v[1], x[1], u, v[n], x[n], (v[1] > 0 ? v[n] / v[1] : 0), m, mx }' "$1"
+}
+
 # ------------------------------------------------------------------ 4
 cat <<'EOF'
 ## 4. Scalability: 1 to 16 VRs at once
 
 `bench/eval/vrs.sh scale`: one europad over veth (AF_PACKET and AF_XDP ports), N VRs, each a
-forwarding eu-reflect process with a rule on its own destination MAC; one sender offers
-300,000 64-byte frames/s round-robin to the N MACs (the same offered load whatever N; what
-it really sent is in the "sent" column: on 2 CPUs it competes with everything else). Aggregate: frames the sink's kernel counted; per VR: the mean over
-VRs of each VR's median transmit rate (europad's counters). UDP only: TCP needs a full router
-per VR, which this experiment does not build.
+europa-fwd router in a process of its own, with europad rules on its own destination MACs
+(one on the sender's side, one on the sink's) and its own pair of subnets.
+
+- **UDP**: one sender offers 300,000 64-byte frames/s round-robin to the N routers (the same
+  offered load whatever N; what it really sent is in the "sent" column: on 2 CPUs it
+  competes with everything else). Aggregate: frames the sink's kernel counted; per VR: the
+  mean over VRs of each VR's median transmit rate (europad's counters).
+- **TCP**: N iperf3 flows at once, flow i between its own pair of addresses through VR i;
+  aggregate: the sum of what the N receivers got; per VR: the mean of the VRs' medians.
 
 EOF
 if have scale "$(cd "$OUT" && ls scale_*.csv 2>/dev/null | head -n 1)"; then
     SCALE_SUM=""
     for f in "$OUT"/scale_*.csv; do
+        [[ $f == *_tcp.csv ]] && continue
         d=$(basename "$f" .csv)
         d=${d#scale_}
         echo "**$d ports**"
@@ -328,7 +351,18 @@ if have scale "$(cd "$OUT" && ls scale_*.csv 2>/dev/null | head -n 1)"; then
             { a = $c[d "_aggregate"]; if (a == "?") next; n++; x[n] = $1; v[n] = a; if (a > m) { m = a; mx = $1 } }
             END { if (n) printf "With %s ports the aggregate goes from %.0f frames/s with %s VR to %.0f with %s (%.2fx), peaking at %.0f with %s. ", d, v[1], x[1], v[n], x[n], v[n] / v[1], m, mx }' "$OUT/plot_scale.dat") "
     done
-    img scale "scalability"
+    img scale "scalability, UDP"
+    SCALE_TCP_SUM=""
+    if [[ -s $OUT/plot_scale_tcp.dat ]]; then
+        for d in packet xdp; do
+            grep -q "^x.* ${d}_aggregate" "$OUT/plot_scale_tcp.dat" || continue
+            echo "**TCP, $d ports** (Mbit/s, medians)"
+            echo
+            vrs_tcp_table "$OUT/plot_scale_tcp.dat" "$d" VRs "1 VR"
+            SCALE_TCP_SUM+="$(vrs_tcp_sum "$OUT/plot_scale_tcp.dat" "$d" " VR") "
+        done
+        img scale_tcp "scalability, TCP"
+    fi
     cat <<EOF
 **Reading.** EUROPA's aggregate fell as VRs were added. ${SCALE_SUM}The shape: one europad
 thread serves every VR, and its work per frame (copy into the VR's region, publish, take
@@ -343,6 +377,14 @@ which is where the aggregate drops. Per-VR rates fall as 1/N because the offered
 shared. The delivered/sent column is the fairer figure on a noisy machine: the sender's own
 rate moves with the load of the machine.
 
+${SCALE_TCP_SUM}With TCP every flow sends as fast as its window and the
+path allow, so the aggregate is what the 2 CPUs can carry through the senders' and
+receivers' stacks plus europad and the routers; N flows share it, and a second flow
+fills gaps the first leaves (while one waits for an ACK, another sends). More flows than
+CPUs only take turns: the aggregate flattens or falls as scheduling and wake-ups
+grow, and the per-VR share falls as 1/N. How evenly the flows share it is in
+scale_*_tcp.csv, flow by flow.
+
 EOF
 fi
 
@@ -350,8 +392,8 @@ fi
 cat <<'EOF'
 ## 5. Pool size: two VRs, 256 to 65,536 slots each
 
-`bench/eval/vrs.sh pool`: as section 4 with two VRs (AF_PACKET ports), the `slots` of each
-VR's region from 256 to 65,536 (rings sized to match).
+`bench/eval/vrs.sh pool`: as section 4 with two europa-fwd VRs (AF_PACKET ports), UDP and
+TCP, the `slots` of each VR's region from 256 to 65,536 (rings sized to match).
 
 EOF
 if have pool pool.csv; then
@@ -367,7 +409,14 @@ if have pool pool.csv; then
         { a = $c["packet_aggregate"]; o = $c["packet_offered"]; if (a == "?" || o <= 0) next
           f = a / o; n++; if (n == 1 || f < lo) { lo = f; xl = $1 } if (n == 1 || f > hi) { hi = f; xh = $1 } }
         END { if (n) printf "The delivered fraction ranges from %.2f (%s slots) to %.2f (%s slots). ", lo, xl, hi, xh }' "$OUT/plot_pool.dat")
-    img pool "pool size"
+    img pool "pool size, UDP"
+    if [[ -s $OUT/plot_pool_tcp.dat ]]; then
+        echo "**TCP** (Mbit/s, medians)"
+        echo
+        vrs_tcp_table "$OUT/plot_pool_tcp.dat" packet "slots per VR" "smallest pool"
+        POOL_SUM+="$(vrs_tcp_sum "$OUT/plot_pool_tcp.dat" packet " slots") "
+        img pool_tcp "pool size, TCP"
+    fi
     cat <<EOF
 **Reading.** EUROPA found that a pool too small to absorb bursts costs throughput and that a
 larger one stops helping. ${POOL_SUM:+$POOL_SUM }A pool only has to cover the frames in flight between

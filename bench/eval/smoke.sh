@@ -41,6 +41,13 @@ for s in overhead latency fwd_inproc ring lpm; do
 done
 if [[ $(id -u) -eq 0 ]]; then
     for s in scale pool; do grep -q "^$s,ok," "$OUT/status.csv" || fail "step $s did not run as root"; done
+    # with iperf3 (CI installs it) the VR experiments measure TCP too
+    if command -v iperf3 >/dev/null; then
+        for f in scale_packet_tcp.csv pool_tcp.csv; do
+            [[ $(wc -l <"$OUT/$f" 2>/dev/null || echo 0) -ge 2 ]] || fail "$f has no data row"
+            grep -q ',0\.0$' "$OUT/$f" && fail "$f: a TCP flow moved nothing (it failed; see logs/)"
+        done
+    fi
 fi
 # plots: each one a PNG; the ones the steps above imply must exist
 for p in "$OUT"/*.png; do
