@@ -222,20 +222,6 @@ static int port_on_link(__u32 addr)
 	return -1;
 }
 
-static int parse_mac(const char *s, unsigned char m[6])
-{
-	unsigned b[6];
-	int n = 0, i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &n) !=
-		    6 ||
-	    s[n])
-		return -1;
-	for (i = 0; i < 6; i++)
-		m[i] = (unsigned char)b[i];
-	return 0;
-}
-
 /* ------------------------------------------------------------ configuration */
 
 static void cfg_die(const char *file, unsigned line, const char *fmt, ...)
@@ -369,7 +355,7 @@ static void cfg_load(const char *file)
 					"expected \"neigh add A.B.C.D lladdr MAC dev pN\"");
 			if (eu_ipv4_parse_addr(ip, &a) < 0)
 				cfg_die(file, ln, "%s", eu_last_error());
-			if (parse_mac(mac, m))
+			if (eu_ether_parse_mac(mac, m, NULL) < 0)
 				cfg_die(file, ln, "bad MAC %s (want xx:xx:xx:xx:xx:xx)", mac);
 			port = port_find(dev);
 			if (port < 0)

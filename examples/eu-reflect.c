@@ -53,19 +53,6 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static int parse_mac(const char *s, unsigned char m[6])
-{
-	unsigned b[6];
-	int n = 0, i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &n) != 6 || s[n])
-		return -1;
-	for (i = 0; i < 6; i++)
-		m[i] = (unsigned char)b[i];
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -149,7 +136,8 @@ int main(int argc, char **argv)
 			char *eq = strchr(optarg, '=');
 			int p = atoi(optarg);
 
-			if (!eq || p < 0 || p >= MAX_PORTS || parse_mac(eq + 1, dst_mac[p])) {
+			if (!eq || p < 0 || p >= MAX_PORTS ||
+			    eu_ether_parse_mac(eq + 1, dst_mac[p], NULL) < 0) {
 				fprintf(stderr, "eu-reflect: --dst-mac %s: write PORT=MAC, e.g. "
 						"1=02:00:00:00:00:02\n", optarg);
 				return 2;
@@ -180,7 +168,7 @@ int main(int argc, char **argv)
 			so.flags |= EU_SWITCH_O_BUSY;
 			break;
 		case 'e':
-			if (parse_mac(optarg, expect)) {
+			if (eu_ether_parse_mac(optarg, expect, NULL) < 0) {
 				fprintf(stderr, "eu-reflect: --expect-mac %s: not a MAC address\n",
 					optarg);
 				return 2;

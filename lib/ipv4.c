@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* lib/ipv4.c - text forms of IPv4 addresses, prefixes and `ip route` lines. */
+/*
+ * lib/ipv4.c - text forms of IPv4 addresses, prefixes and `ip route` lines, and of
+ * Ethernet (MAC) addresses.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +105,73 @@ EU_API char *eu_ipv4_format(__u32 addr, char buf[EU_IPV4_ADDR_STRLEN])
 {
 	snprintf(buf, EU_IPV4_ADDR_STRLEN, "%u.%u.%u.%u", addr >> 24, (addr >> 16) & 0xff,
 		 (addr >> 8) & 0xff, addr & 0xff);
+	return buf;
+}
+
+/* ------------------------------------------------------- Ethernet addresses */
+
+/* Value of a hex digit, or -1. */
+static int eu_hex_val(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+EU_API int eu_ether_parse_mac(const char *s, __u8 mac[6], const char **end)
+{
+	const char *p;
+	__u8 m[6];
+	int i, hi, lo;
+
+	if (!s || !mac)
+		return eu_err(EINVAL, "eu_ether_parse_mac: NULL argument");
+	p = s;
+	for (i = 0; i < 6; i++) {
+		if (i > 0) {
+			if (*p != ':')
+				goto bad;
+			p++;
+		}
+		hi = eu_hex_val(*p);
+		if (hi < 0)
+			goto bad; /* an empty group, a sign, a blank, a '-' separator */
+		p++;
+		lo = eu_hex_val(*p);
+		if (lo >= 0) {
+			m[i] = (__u8)(hi << 4 | lo);
+			p++;
+		} else {
+			m[i] = (__u8)hi;
+		}
+	}
+	/* a third digit, a seventh group, or (without `end`) anything at all */
+	if (eu_hex_val(*p) >= 0 || *p == ':' || (!end && *p))
+		goto bad;
+	memcpy(mac, m, 6);
+	if (end)
+		*end = p;
+	return 0;
+bad:
+	if (*p == '-')
+		return eu_err(EINVAL,
+			      "'%s' is not a MAC address: separate the bytes with ':', not "
+			      "'-' (e.g. 02:00:00:00:00:01)",
+			      s);
+	return eu_err(EINVAL,
+		      "'%s' is not a MAC address: write six bytes of one or two hex digits "
+		      "separated by ':', e.g. 02:00:00:00:00:01",
+		      s);
+}
+
+EU_API char *eu_ether_format_mac(const __u8 mac[6], char buf[EU_ETHER_ADDR_STRLEN])
+{
+	snprintf(buf, EU_ETHER_ADDR_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
 	return buf;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <europa/ipv4.h>
 #include <europa/kdev.h>
 
 #include "internal.h"
@@ -33,20 +34,6 @@ static int eu_parse_u32(const char *v, __u32 *out)
 	return 0;
 }
 
-static int eu_parse_mac(const char *v, __u8 mac[6], const char **rest)
-{
-	unsigned int b[6];
-	int n = 0;
-
-	if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &n) != 6 || n != 17)
-		return -1;
-	for (n = 0; n < 6; n++)
-		mac[n] = (__u8)b[n];
-	*rest = v + 17;
-	return 0;
-}
-
 /* mac=MAC[.VLAN][@PORT] */
 static int eu_parse_rule(const char *v, struct eu_kdev_rule *r)
 {
@@ -56,7 +43,7 @@ static int eu_parse_rule(const char *v, struct eu_kdev_rule *r)
 
 	memset(r, 0, sizeof(*r));
 	r->port = EU_KDEV_PORT_ANY;
-	if (eu_parse_mac(v, r->mac, &p))
+	if (eu_ether_parse_mac(v, r->mac, &p) < 0)
 		return -1;
 	if (*p == '.') {
 		x = strtoul(p + 1, &end, 10);

@@ -106,27 +106,6 @@ static int port_lookup(struct cmd *c, const char *what, const char *name)
 	return port;
 }
 
-static int mac_parse(const char *s, unsigned char mac[6])
-{
-	unsigned v[6];
-	int i, n = 0;
-
-	if (!s ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &n) !=
-		    6 ||
-	    s[n] || n != 17)
-		return -EINVAL;
-	for (i = 0; i < 6; i++)
-		mac[i] = (unsigned char)v[i];
-	return 0;
-}
-
-static const char *mac_format(const unsigned char m[6], char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
 static int mac_zero(const unsigned char m[6])
 {
 	return !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
@@ -286,7 +265,7 @@ static int cmd_link(struct cmd *c, int i)
 					    "68 (RFC 791's minimum) to 65535",
 					    dev, v);
 		} else if (is(k, "address") || is(k, "lladdr")) {
-			if (mac_parse(v, mac) < 0 || mac_zero(mac) || (mac[0] & 1))
+			if (eu_ether_parse_mac(v, mac, NULL) < 0 || mac_zero(mac) || (mac[0] & 1))
 				return fail(c, EINVAL,
 					    "link set %s: '%s' is not a unicast MAC "
 					    "address (e.g. 02:00:00:00:00:01)",
@@ -666,14 +645,14 @@ static int neigh_show_cb(const struct fwd_neigh *nb, void *arg)
 {
 	struct neigh_show *s = arg;
 	FILE *f = s->c->out;
-	char a[EU_IPV4_ADDR_STRLEN], m[18];
+	char a[EU_IPV4_ADDR_STRLEN], m[EU_ETHER_ADDR_STRLEN];
 	const char *dev = nb->port < s->ports.n ? s->ports.cfg[nb->port].name : "?";
 	int has_mac = nb->state != FWD_NEIGH_INCOMPLETE && nb->state != FWD_NEIGH_FAILED;
 
 	if ((s->port >= 0 && (unsigned)s->port != nb->port) || (s->addr && s->addr != nb->addr))
 		return 0;
 	eu_ipv4_format(nb->addr, a);
-	mac_format(nb->mac, m);
+	eu_ether_format_mac(nb->mac, m);
 	if (s->c->fmt == FWD_FMT_JSON) {
 		fprintf(f, "%s{\"dst\":\"%s\",\"dev\":", s->n ? "," : "", a);
 		json_str(f, dev);
@@ -776,7 +755,7 @@ static int cmd_neigh(struct cmd *c, int i)
 			    "neigh %s %s: give lladdr MAC and dev NAME (e.g. 'neigh "
 			    "add %s lladdr 02:00:00:00:01:02 dev p1')",
 			    verb, addr, addr);
-	if (mac_parse(mac, nb.mac) < 0 || mac_zero(nb.mac) || (nb.mac[0] & 1))
+	if (eu_ether_parse_mac(mac, nb.mac, NULL) < 0 || mac_zero(nb.mac) || (nb.mac[0] & 1))
 		return fail(c, EINVAL,
 			    "neigh %s %s: lladdr '%s' is not a unicast MAC address "
 			    "(e.g. 02:00:00:00:01:02)",
@@ -1065,12 +1044,12 @@ static int cmd_ports(struct cmd *c, int i)
 		fputc('[', f);
 	for (k = 0; k < p.n; k++) {
 		const struct fwd_port_cfg *pc = &p.cfg[k];
-		char a[EU_IPV4_ADDR_STRLEN], addr[24] = "-", m[18];
+		char a[EU_IPV4_ADDR_STRLEN], addr[24] = "-", m[EU_ETHER_ADDR_STRLEN];
 
 		if (pc->addr)
 			snprintf(addr, sizeof(addr), "%s/%u", eu_ipv4_format(pc->addr, a),
 				 pc->plen);
-		mac_format(pc->mac, m);
+		eu_ether_format_mac(pc->mac, m);
 		if (c->fmt == FWD_FMT_TEXT) {
 			fprintf(f,
 				"p%-3u %-10s %-18s %-17s %5u %12" PRIu64 " %12" PRIu64 " %14" PRIu64

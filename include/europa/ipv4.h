@@ -4,7 +4,7 @@
  * incremental checksum update of a TTL decrement (RFC 1624), header
  * validation (RFC 1812 section 5.2.2) and martian address checks (RFC 1812
  * section 5.3.7), all inline; and (in the library) parsing of addresses,
- * prefixes and routes in the syntax of `ip route`.
+ * prefixes and routes in the syntax of `ip route`, and of MAC addresses.
  *
  * Byte order: a struct eu_ipv4_hdr is the header as it is in the packet
  * (network byte order). Addresses passed by value as __u32 (martian checks,
@@ -414,6 +414,24 @@ EU_API int eu_ipv4_parse_prefix(const char *s, __u32 *prefix, unsigned *len);
 
 /* Format a host-order address as a dotted quad into buf; returns buf. */
 EU_API char *eu_ipv4_format(__u32 addr, char buf[EU_IPV4_ADDR_STRLEN]);
+
+#define EU_ETHER_ADDR_STRLEN 18 /* "02:00:00:00:00:01" and its NUL */
+
+/*
+ * Parse an Ethernet (MAC) address as ip(8) writes it: exactly six groups of
+ * one or two hex digits (either case) separated by ':' ("02:00:00:00:00:01",
+ * "2:0:0:0:0:1"). Refused: '-' or other separators, empty groups, groups of
+ * three digits or more, a seventh group, signs, blanks, "0x". If `end` is
+ * NULL the whole string must be the address; otherwise the address may be
+ * followed by anything but a hex digit or ':', and *end gets the first
+ * character after it ("MAC.VLAN", "MAC@PORT"). Fills mac[0..5] in
+ * transmission order and returns 0, or returns -EINVAL with the reason in
+ * eu_last_error() and leaves mac and *end as they were. Thread-safe.
+ */
+EU_API int eu_ether_parse_mac(const char *s, __u8 mac[6], const char **end);
+
+/* Format a MAC address as "02:00:00:00:00:01" (lower case) into buf; returns buf. */
+EU_API char *eu_ether_format_mac(const __u8 mac[6], char buf[EU_ETHER_ADDR_STRLEN]);
 
 /* Route types of `ip route` (the keyword before the prefix; "unicast" if none). */
 enum eu_ipv4_route_type {

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <europa/ipv4.h>
+
 #define SNAP 65535
 
 struct frame {
@@ -135,20 +137,6 @@ static void cap_write(const char *path, const struct cap *c)
 		die("%s: write failed", path);
 }
 
-static int parse_mac(const char *s, unsigned char m[6], const char **rest)
-{
-	unsigned b[6];
-	int n = 0, i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &n) != 6 || n != 17)
-		return -1;
-	for (i = 0; i < 6; i++)
-		m[i] = (unsigned char)b[i];
-	*rest = s + 17;
-	return 0;
-}
-
 /* "MAC", "MAC.VLAN", "MAC.untagged", "*.VLAN", "*.untagged" */
 struct match {
 	int any_mac;
@@ -165,7 +153,7 @@ static void parse_match(const char *s, struct match *m)
 	if (s[0] == '*') {
 		m->any_mac = 1;
 		p = s + 1;
-	} else if (parse_mac(s, m->mac, &p)) {
+	} else if (eu_ether_parse_mac(s, m->mac, &p) < 0) {
 		die("bad MATCH \"%s\" (MAC, MAC.VLAN, MAC.untagged, *.VLAN, *.untagged)", s);
 	}
 	if (!*p)
@@ -231,7 +219,7 @@ static int cmd_gen(int argc, char **argv)
 	for (d = 0; d < nd; d++) {
 		const char *p;
 
-		if (parse_mac(argv[2 + d], dst[d].mac, &p))
+		if (eu_ether_parse_mac(argv[2 + d], dst[d].mac, &p) < 0)
 			die("bad DST \"%s\" (MAC or MAC.VLAN)", argv[2 + d]);
 		dst[d].vlan = *p == '.' ? atoi(p + 1) : 0;
 	}

@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <europa/ipv4.h>
+
 #define MAGIC 0x52545545U /* "EUTR" */
 #define MAX_FLOWS 16
 #define BATCH 64
@@ -69,19 +71,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int parse_mac(const char *s, unsigned char m[6])
-{
-	unsigned b[6];
-	int n = 0, i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &n) != 6 || s[n])
-		return -1;
-	for (i = 0; i < 6; i++)
-		m[i] = (unsigned char)b[i];
-	return 0;
 }
 
 static uint16_t csum(const unsigned char *p, size_t n)
@@ -408,7 +397,7 @@ int main(int argc, char **argv)
 			ifname = optarg;
 			break;
 		case 'd':
-			if (nd >= MAX_FLOWS || parse_mac(optarg, dst[nd]))
+			if (nd >= MAX_FLOWS || eu_ether_parse_mac(optarg, dst[nd], NULL) < 0)
 				usage();
 			nd++;
 			break;

@@ -286,6 +286,7 @@ static int cmd_open(const char *name, const char *ns, const char *expect_fail, u
 {
 	struct eu_port *p = open_in(name, ns, flags);
 	unsigned char m[6];
+	char mac[EU_ETHER_ADDR_STRLEN];
 
 	if (!p) {
 		if (expect_fail && strstr(eu_last_error(), expect_fail)) {
@@ -298,8 +299,8 @@ static int cmd_open(const char *name, const char *ns, const char *expect_fail, u
 		return 2;
 	}
 	eu_port_mac(p, m);
-	printf("open %s: mode '%s', fd %d, mac %02x:%02x:%02x:%02x:%02x:%02x\n", name,
-	       eu_port_mode(p), eu_port_fd(p), m[0], m[1], m[2], m[3], m[4], m[5]);
+	printf("open %s: mode '%s', fd %d, mac %s\n", name, eu_port_mode(p), eu_port_fd(p),
+	       eu_ether_format_mac(m, mac));
 	eu_port_close(p);
 	if (expect_fail) {
 		fprintf(stderr, "port_xfer: %s opened, but should fail with '%s'\n", name,
@@ -394,15 +395,8 @@ int main(int argc, char **argv)
 	}
 	eu_port_mac(rxp, dst);
 	eu_port_mac(txp, src);
-	if (dst_mac) {
-		unsigned m[6], i;
-
-		if (sscanf(dst_mac, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3], &m[4],
-			   &m[5]) != 6)
-			usage();
-		for (i = 0; i < 6; i++)
-			dst[i] = (unsigned char)m[i];
-	}
+	if (dst_mac && eu_ether_parse_mac(dst_mac, dst, NULL) < 0)
+		usage();
 	if (!memcmp(dst, "\0\0\0\0\0\0", 6))
 		memcpy(dst, "\x02\x00\x00\x00\x00\x02", 6);
 	printf("%s%s%s -> %s: %" PRIu64 " frames of %u bytes, window %u, burst %u%s\n", c.label,

@@ -6,7 +6,7 @@
  * of every length and alignment; the RFC 1624 TTL update against a full
  * recomputation for every TTL and many random headers; header validation
  * (each reason and its order); martian classes; address, prefix and route
- * parsing.
+ * parsing; MAC address parsing and formatting.
  */
 #include "eu_unit.h"
 
@@ -487,6 +487,105 @@ START_TEST(test_route_parse)
 }
 END_TEST
 
+START_TEST(test_ether_mac)
+{
+	static const __u8 keep[6] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x42 };
+	static const char *const bad[] = {
+		/* too few or too many groups, empty groups */
+		"", ":", "02:00:00:00:00", "02:00:00:00:00:", "02:00:00:00:00:01:",
+		"02:00:00:00:00:01:02", "02::00:00:00:00:01", ":02:00:00:00:00:01",
+		/* three digits */
+		"02:00:00:00:00:001", "002:00:00:00:00:01", "02:00:000:00:00:01",
+		/* other separators */
+		"02-00-00-00-00-01", "02:00:00-00:00:01", "02.00.00.00.00.01", "0200.0000.0001",
+		"020000000001",
+		/* signs, blanks, what sscanf("%x") would take */
+		"+2:00:00:00:00:01", "-2:00:00:00:00:01", "02:+0:00:00:00:01",
+		" 02:00:00:00:00:01", "02:00:00:00:00:01 ", "02: 0:00:00:00:01",
+		"02:00:00:00:00:01\n", "0x2:00:00:00:00:01", "02:0x:00:00:00:01",
+		"02:00:00:00:00:0x1", "g2:00:00:00:00:01", "02:00:00:00:00:0g",
+	};
+	/* in `end` mode the address may be followed by anything but a hex digit or ':' */
+	static const char *const bad_end[] = {
+		"02:00:00:00:00:001", "02:00:00:00:00:01:", "02:00:00:00:00:01:02",
+		"02:00:00:00:00:01a", "02:00:00:00:00", "02-00-00-00-00-01", "02:0x:00:00:00:01",
+	};
+	const char *end, *const end0 = "untouched";
+	char b[EU_ETHER_ADDR_STRLEN];
+	__u8 m[6];
+	unsigned i;
+
+	ck_assert_int_eq(eu_ether_parse_mac("02:00:00:00:00:01", m, NULL), 0);
+	ck_assert_mem_eq(m, "\x02\x00\x00\x00\x00\x01", 6);
+	ck_assert_int_eq(eu_ether_parse_mac("aa:BB:cC:Dd:ee:FF", m, NULL), 0);
+	ck_assert_mem_eq(m, "\xaa\xbb\xcc\xdd\xee\xff", 6);
+	ck_assert_int_eq(eu_ether_parse_mac("2:0:a:B:00:f", m, NULL), 0);
+	ck_assert_mem_eq(m, "\x02\x00\x0a\x0b\x00\x0f", 6);
+	ck_assert_int_eq(eu_ether_parse_mac("00:00:00:00:00:00", m, NULL), 0);
+	ck_assert_mem_eq(m, "\0\0\0\0\0\0", 6);
+	ck_assert_int_eq(eu_ether_parse_mac("ff:ff:ff:ff:ff:ff", m, NULL), 0);
+	ck_assert_mem_eq(m, "\xff\xff\xff\xff\xff\xff", 6);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(m, keep, 6);
+		ck_assert_msg(eu_ether_parse_mac(bad[i], m, NULL) == -EINVAL, "'%s' accepted",
+			      bad[i]);
+		ck_assert_msg(!memcmp(m, keep, 6), "'%s' changed mac on error", bad[i]);
+		ck_assert_ptr_nonnull(strstr(eu_last_error(), "is not a MAC address"));
+	}
+	ck_assert_int_eq(eu_ether_parse_mac("02-00-00-00-00-01", m, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(eu_last_error(), "not '-'"));
+	for (i = 0; i < sizeof(bad_end) / sizeof(bad_end[0]); i++) {
+		memcpy(m, keep, 6);
+		end = end0;
+		ck_assert_msg(eu_ether_parse_mac(bad_end[i], m, &end) == -EINVAL, "'%s' accepted",
+			      bad_end[i]);
+		ck_assert_msg(!memcmp(m, keep, 6), "'%s' changed mac on error", bad_end[i]);
+		ck_assert_ptr_eq(end, end0);
+	}
+	ck_assert_int_eq(eu_ether_parse_mac(NULL, m, NULL), -EINVAL);
+	ck_assert_int_eq(eu_ether_parse_mac("02:00:00:00:00:01", NULL, NULL), -EINVAL);
+
+	/* `end`: the first character after the address */
+	{
+		static const char *const ok_end[] = { "02:00:00:00:00:01", "02:00:00:00:00:01.5",
+						      "02:00:00:00:00:01@3", "2:0:0:0:0:1,rest",
+						      "02:00:00:00:00:01 x", "02:00:00:00:00:1-" };
+		static const unsigned alen[] = { 17, 17, 17, 11, 17, 16 };
+
+		for (i = 0; i < sizeof(ok_end) / sizeof(ok_end[0]); i++) {
+			memset(m, 0xee, 6);
+			end = NULL;
+			ck_assert_msg(eu_ether_parse_mac(ok_end[i], m, &end) == 0,
+				      "'%s' refused: %s", ok_end[i], eu_last_error());
+			ck_assert_mem_eq(m, "\x02\x00\x00\x00\x00\x01", 6);
+			ck_assert_ptr_eq(end, ok_end[i] + alen[i]);
+		}
+		/* the text after the address is the caller's: here "x1" */
+		ck_assert_int_eq(eu_ether_parse_mac("02:00:00:00:00:0x1", m, &end), 0);
+		ck_assert_str_eq(end, "x1");
+		/* without `end`, trailing characters are an error */
+		for (i = 1; i < sizeof(ok_end) / sizeof(ok_end[0]); i++)
+			ck_assert_msg(eu_ether_parse_mac(ok_end[i], m, NULL) == -EINVAL,
+				      "'%s' accepted without end", ok_end[i]);
+	}
+
+	/* format, and the round trip for random addresses */
+	ck_assert_str_eq(eu_ether_format_mac(keep, b), "de:ad:be:ef:00:42");
+	ck_assert_str_eq(eu_ether_format_mac((const __u8 *)"\x0a\xbc\xde\xf0\x01\xaf", b),
+			 "0a:bc:de:f0:01:af");
+	ck_assert_str_eq(eu_ether_format_mac((const __u8 *)"\0\0\0\0\0\0", b), "00:00:00:00:00:00");
+	eu_t_seed();
+	for (i = 0; i < 10000; i++) {
+		__u8 x[6];
+
+		eu_t_fill_random(x, 6);
+		ck_assert_int_eq(eu_ether_parse_mac(eu_ether_format_mac(x, b), m, NULL), 0);
+		ck_assert_mem_eq(m, x, 6);
+	}
+}
+END_TEST
+
 static Suite *ipv4_suite(void)
 {
 	Suite *s = suite_create("ipv4");
@@ -507,6 +606,7 @@ static Suite *ipv4_suite(void)
 	tcase_add_test(chk, test_martians);
 	tcase_add_test(chk, test_parse_addr_prefix);
 	tcase_add_test(chk, test_route_parse);
+	tcase_add_test(chk, test_ether_mac);
 	suite_add_tcase(s, chk);
 	return s;
 }

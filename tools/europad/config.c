@@ -148,19 +148,6 @@ static void get_bool(struct ctx *x, const config_setting_t *g, const char *key,
 	*out = config_setting_get_bool(m);
 }
 
-static int parse_mac(const char *s, __u8 mac[6])
-{
-	unsigned b[6];
-	int n = 0, i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &n) != 6 || n != 17 || s[n])
-		return -1;
-	for (i = 0; i < 6; i++)
-		mac[i] = (__u8)b[i];
-	return 0;
-}
-
 /* users = ["alice", 1000]; groups = ["europa", 100]; */
 static void get_acl(struct ctx *x, const config_setting_t *g, const char *where, struct ed_acl *a)
 {
@@ -406,7 +393,7 @@ static void parse_rule(struct ctx *x, const config_setting_t *g, const char *whe
 		const char *s = config_setting_type(m) == CONFIG_TYPE_STRING ?
 					config_setting_get_string(m) : "";
 
-		if (parse_mac(s, r->r.mac))
+		if (eu_ether_parse_mac(s, r->r.mac, NULL) < 0)
 			cerr(x, m, "%s.mac must be a MAC address in quotes, e.g. "
 				   "\"02:00:00:00:00:01\"", where);
 		else {

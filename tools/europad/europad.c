@@ -41,6 +41,8 @@
 
 #include <json-c/json.h>
 
+#include <europa/ipv4.h>
+
 #include "ctl_proto.h"
 #include "europad.h"
 
@@ -92,11 +94,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void mac_str(const unsigned char m[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 /* ---------------------------------------------------------------- credentials */
@@ -345,12 +342,12 @@ static json_object *show_json(void)
 		json_object *o = json_object_new_object(), *js = json_object_new_object();
 		json_object *jdr = json_object_new_object();
 		unsigned char mac[6];
-		char ms[18];
+		char ms[EU_ETHER_ADDR_STRLEN];
 
 		eu_switch_port_stats_read(E.sw, i, &s);
 		eu_port_stats_read(p->port, &d);
 		eu_port_mac(p->port, mac);
-		mac_str(mac, ms);
+		eu_ether_format_mac(mac, ms);
 		json_object_object_add(o, "index", json_object_new_int((int)i));
 		json_object_object_add(o, "name", json_object_new_string(p->name));
 		json_object_object_add(o, "port", json_object_new_string(p->spec));
