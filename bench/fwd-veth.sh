@@ -79,6 +79,16 @@
 #                       offered_pps, test, p50_us, p99_us, p999_us, max_us, frames, sent):
 #                       give it a --csv file of its own
 #   --latency-rates R   comma-separated offered loads for --latency (default 10000,200000)
+#   --routes N          a large forwarding table: N more routes (eu-mktable's BGP-like mix,
+#                       seed 1, none in 198.18.0.0/15, spread over the next hops 198.19.1.2
+#                       on p1 and 198.19.2.2 on p2) in every forwarder: europa-fwd --routes,
+#                       conv-fwd's config, and RTR's kernel (loaded once, "onlink" so that
+#                       they stay while the kernel is not the forwarder: with ip_forward=0
+#                       it forwards nothing). The test frames' destination stays
+#                       198.19.0.99 (traffic keeps to 198.18.0.0/15), so the table costs
+#                       what its size and depth cost a lookup, not cache misses of
+#                       destinations spread over it (europa-fwd --routes N in-process
+#                       measures those). Default 0: the small table of fwd_config
 #   --udp               the fixed-rate UDP runs (test "udp"): the default, and with
 #                       --load-sweep, --tcp or --latency only when given
 #   --csv FILE          append one row per run (header written if FILE is new or empty)
@@ -88,7 +98,7 @@
 # Nothing is asserted: this measures. Every sending loop is bounded by count and time.
 set -uo pipefail
 
-RUNS=5 SECS=5 RATE=300000 FORWARDERS="kernel packet xdp europad-packet europad-xdp recvfrom mmsg"
+ROUTES=0 RUNS=5 SECS=5 RATE=300000 FORWARDERS="kernel packet xdp europad-packet europad-xdp recvfrom mmsg"
 SCENARIOS="split shared" SHARED=one SWEEP="" TCP=0 UDP=0 CSV="" QUICK=0
 LAT=0 LAT_RATES=10000,200000
 here0=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,6 +108,7 @@ while (($#)); do
     --runs) RUNS=$2; shift ;;
     --seconds) SECS=$2; shift ;;
     --rate) RATE=$2; shift ;;
+    --routes) ROUTES=$2; shift ;;
     --forwarders) FORWARDERS=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
     --shared-core) SHARED=$2; shift ;;
@@ -152,6 +163,23 @@ fwd_static_neigh
 cd "$TMP" || exit 1
 fwd_config fwd.conf static
 # the router's addresses are in fwd.conf; the kernel gets its own in kernel_fwd_on
+FWD_TABLE=() CONV_CONF=fwd.conf
+if [[ ! $ROUTES =~ ^[0-9]+$ ]]; then
+    echo "fwd-veth.sh: --routes wants a number of routes, not '$ROUTES'" >&2
+    exit 2
+elif ((ROUTES > 0)); then
+    MKTABLE=$EU_BUILD_DIR/tools/eu-mktable
+    [[ -x $MKTABLE ]] || { echo "fwd-veth.sh: no $MKTABLE: build the tree"; exit 1; }
+    "$MKTABLE" -q -n "$ROUTES" -s 1 -x 198.18.0.0/15 -v 198.19.1.2@p1 -v 198.19.2.2@p2 \
+        -o routes.txt || exit 1
+    FWD_TABLE=(--routes routes.txt)
+    cat fwd.conf routes.txt >conv.conf
+    CONV_CONF=conv.conf
+    sed -E 's/^/route add /; s/ dev p([0-9]+)$/ dev r\1 onlink/' routes.txt >kernel-routes.batch
+    t0=$SECONDS
+    ip -n "$RTR" -batch kernel-routes.batch || { echo "fwd-veth.sh: the kernel refused the table"; exit 1; }
+    echo "fwd-veth.sh: $ROUTES more routes in every forwarder's table (the kernel took $((SECONDS - t0)) s to load them)"
+fi
 
 RESULTS=$TMP/results.txt
 : >"$RESULTS"
@@ -193,7 +221,7 @@ start_router() {
     kernel) kernel_fwd_on ;;
     packet | xdp)
         bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$FWD" --vr "$(fwd_vr_name "$f")" \
-            --config fwd.conf --seconds $((SECS * 4 + 60)) --stats-json
+            --config fwd.conf "${FWD_TABLE[@]}" --seconds $((SECS * 4 + 60)) --stats-json
         RPID=$BGPID
         ;;
     europad-packet | europad-xdp)
@@ -212,12 +240,12 @@ EOF
             return
         fi
         bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$FWD" --vr "europad:$SOCK#fwd" \
-            --config fwd.conf --seconds $((SECS * 4 + 60)) --stats-json
+            --config fwd.conf "${FWD_TABLE[@]}" --seconds $((SECS * 4 + 60)) --stats-json
         RPID=$BGPID
         ;;
     recvfrom | mmsg)
         bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$CONV" --mode "$f" -i r0 -i r1 -i r2 \
-            -c fwd.conf --seconds $((SECS * 4 + 60)) --json
+            -c "$CONV_CONF" --seconds $((SECS * 4 + 60)) --json
         RPID=$BGPID
         ;;
     esac
@@ -398,7 +426,7 @@ record() {
 }
 
 echo "fwd-veth.sh: $NCPU CPUs, TSC $(tomhz) MHz, $(uname -r); router on CPU $RCPU, sender on CPU $SCPU"
-echo "  $RUNS run(s) of ${SECS}s at $RATE frames/s offered; forwarders: $FORWARDERS"
+echo "  $RUNS run(s) of ${SECS}s at $RATE frames/s offered; forwarders: $FORWARDERS; table: $( ((ROUTES)) && echo "$ROUTES routes more" || echo small)"
 
 udp_set() { # udp_set <test> <scenario> <rate> <run>
     local f
@@ -522,5 +550,8 @@ if ((UDP)); then
     echo "core: compare router cycles, not only pps; a 2-core VM shared with other work is noisy."
 fi
 [[ -n $CSV ]] && echo "CSV: $CSV"
+# a million routes are freed now, not by the namespace's deletion in the background, where
+# they would keep a CPU busy into whatever runs next
+((ROUTES > 0)) && ip -n "$RTR" route flush table main 2>/dev/null
 FAILED=0
 exit 0

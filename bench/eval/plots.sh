@@ -67,6 +67,19 @@ veth_bars() { # veth_bars <csv> <test> <column> <name> <title> <ylabel>
 }
 veth_bars fwd_veth.csv udp sink_pps fwd_veth_pps "64-byte UDP through the router namespace over veth: frames/s at the sink" "frames/s"
 veth_bars fwd_veth.csv udp router_cycles_per_pkt fwd_veth_cycles "TSC cycles per forwarded frame on the router core" "cycles per frame"
+# small against large table: router-core cycles per frame, split scenario
+if [[ -s fwd_veth.csv && -s fwd_veth_large.csv ]]; then
+    $MED -v keys=forwarder -v val=router_cycles_per_pkt -v where="test=udp;scenario=split" fwd_veth.csv >tmp.small
+    $MED -v keys=forwarder -v val=router_cycles_per_pkt -v where="test=udp;scenario=split" fwd_veth_large.csv >tmp.large
+    if [[ -s tmp.large ]]; then
+        awk -F, 'FNR == NR { s[$1] = $2; next } { if (!($1 in seen)) { seen[$1] = 1; o[++n] = $1 } l[$1] = $2 }
+            END { print "forwarder small_table large_table"
+                  for (i = 1; i <= n; i++) printf "%s %s %s\n", o[i], (o[i] in s) ? s[o[i]] : "?", l[o[i]] }' \
+            tmp.small tmp.large >plot_fwd_veth_tables.dat
+        bars fwd_veth_tables "Router-core TSC cycles per frame over veth, small vs large table (split)" "cycles per frame"
+    fi
+    rm -f tmp.small tmp.large
+fi
 veth_bars fwd_tcp.csv tcp tcp_mbps fwd_tcp "TCP (iperf3) through each forwarder" "Mbit/s"
 if [[ -s fwd_sweep.csv ]]; then
     $MED -v keys=offered_pps,forwarder -v val=sink_pps -v where="test=sweep" fwd_sweep.csv >tmp.med

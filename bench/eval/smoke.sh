@@ -19,7 +19,7 @@ R=$OUT/evaluation.md
 
 # every step has a status; "failed" is a failure, "not run" must say why
 declare -A CSV=([overhead]=overhead.csv [latency]=latency.csv [fwd_inproc]=fwd_inproc.csv
-    [fwd_veth]=fwd_veth.csv [sweep]=fwd_sweep.csv [tcp]=fwd_tcp.csv [qemu]=qemu.csv
+    [fwd_veth]=fwd_veth.csv [fwd_large]=fwd_veth_large.csv [sweep]=fwd_sweep.csv [tcp]=fwd_tcp.csv [qemu]=qemu.csv
     [scale]=scale_packet.csv [pool]=pool.csv [ring]=ring.csv [lpm]=lpm.csv
     [path_latency]=path_latency.csv)
 for s in "${!CSV[@]}"; do
