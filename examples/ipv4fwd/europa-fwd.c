@@ -161,6 +161,10 @@ static void usage(FILE *f)
 		"      --arp-hold N       packets held per unresolved neighbour (default 4)\n"
 		"      --arp-retries N    ARP requests before a neighbour fails (default 3)\n"
 		"      --arp-timeout MS   between ARP requests (default 1000)\n"
+		"      --neigh-reachable MS  a learned neighbour not confirmed for MS becomes\n"
+		"                         STALE and is probed when used (default 30000)\n"
+		"      --neigh-gc MS      a STALE neighbour unused for MS is forgotten\n"
+		"                         (default 300000)\n"
 		"\n"
 		"Embedded default:\n"
 		"  -n, --packets N        stop after N frames (default: the time limit)\n"
@@ -206,7 +210,15 @@ static int add_file(const char **arr, unsigned *n, const char *opt, const char *
 	return 0;
 }
 
-enum { O_ICMP_RATE = 256, O_ICMP_BURST, O_ARP_HOLD, O_ARP_RETRIES, O_ARP_TIMEOUT };
+enum {
+	O_ICMP_RATE = 256,
+	O_ICMP_BURST,
+	O_ARP_HOLD,
+	O_ARP_RETRIES,
+	O_ARP_TIMEOUT,
+	O_NEIGH_REACHABLE,
+	O_NEIGH_GC,
+};
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -232,6 +244,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{"arp-hold", required_argument, NULL, O_ARP_HOLD},
 		{"arp-retries", required_argument, NULL, O_ARP_RETRIES},
 		{"arp-timeout", required_argument, NULL, O_ARP_TIMEOUT},
+		{"neigh-reachable", required_argument, NULL, O_NEIGH_REACHABLE},
+		{"neigh-gc", required_argument, NULL, O_NEIGH_GC},
 		{NULL, 0, NULL, 0},
 	};
 	const char *routes = NULL;
@@ -343,6 +357,14 @@ static int parse(int argc, char **argv, struct opts *o)
 			break;
 		case O_ARP_TIMEOUT:
 			if (num("arp-timeout", optarg, 1, 3600000, &o->ro.arp_timeout_ms))
+				return 2;
+			break;
+		case O_NEIGH_REACHABLE:
+			if (num("neigh-reachable", optarg, 1, 3600000, &o->ro.neigh_reachable_ms))
+				return 2;
+			break;
+		case O_NEIGH_GC:
+			if (num("neigh-gc", optarg, 1, 86400000, &o->ro.neigh_gc_ms))
 				return 2;
 			break;
 		default:

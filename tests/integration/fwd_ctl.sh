@@ -51,6 +51,14 @@ rc=$?
 check "a broken configuration stops europa-fwd (status $rc)" test $rc -ne 0
 check "its error names the file and line" grep -q "bad.conf:3: route add 198.19.0.0/24: gateway 198.21.0.2" bad.log
 check "no socket is left behind" test ! -e "$CSOCK"
+# options out of range are refused before anything starts, naming the option and its range
+for bad in "--neigh-reachable 0" "--neigh-gc 5x" "--arp-timeout 0"; do
+    # shellcheck disable=SC2086 # the option and its value, two words
+    "$FWD" --vr "$VR" $bad --seconds 5 --quiet >badopt.log 2>&1
+    rc=$?
+    check "europa-fwd $bad: refused with status 2 ($rc)" test $rc -eq 2
+    check "europa-fwd $bad: the message names it and its range" grep -qF -- "$bad: give a number from" badopt.log
+done
 
 # --- 2. a good configuration and an import
 cat >fwd.conf <<EOF
