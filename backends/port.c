@@ -247,6 +247,22 @@ static int eu_port_ifname_ok(const struct eu_port *p, const char *ifname)
 	return 0;
 }
 
+int eu_port_ifname_take(const struct eu_port *p, const char *args, const char *end,
+			char ifname[IFNAMSIZ])
+{
+	size_t n = (size_t)(end - args);
+
+	if (n == 0)
+		return eu_err(EINVAL, "port %s: no interface name: write %s", p->name,
+			      p->ops->usage);
+	if (n >= IFNAMSIZ)
+		return eu_err(EINVAL, "port %s: interface name is longer than %d bytes", p->name,
+			      IFNAMSIZ - 1);
+	memcpy(ifname, args, n);
+	ifname[n] = '\0';
+	return 0;
+}
+
 int eu_port_ifindex(const struct eu_port *p, const char *ifname)
 {
 	unsigned idx;

@@ -12,6 +12,7 @@
 #ifndef EUROPA_PORT_INTERNAL_H
 #define EUROPA_PORT_INTERNAL_H
 
+#include <net/if.h>
 #include <string.h>
 
 #include <europa/port.h>
@@ -78,6 +79,13 @@ extern const struct eu_port_ops eu_port_pcap_ops;
  * the interface name (1..IFNAMSIZ-1 bytes) and reports errors with eu_err(),
  * prefixed by the port's name.
  */
+/*
+ * The interface name at the start of a port's arguments, up to `end` (the first
+ * character of what follows it, e.g. "@QUEUE" or ",OPTION"), copied into
+ * ifname. 0, or -EINVAL if it is empty or too long.
+ */
+int eu_port_ifname_take(const struct eu_port *p, const char *args, const char *end,
+			char ifname[IFNAMSIZ]);
 /* The ifindex of ifname in the caller's network namespace, or -errno. */
 int eu_port_ifindex(const struct eu_port *p, const char *ifname);
 /* Read the MAC address and MTU of ifname (either may be NULL). 0 or -errno. */

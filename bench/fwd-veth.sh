@@ -11,6 +11,8 @@
 #
 #   kernel    RTR's own kernel (ip_forward=1, the same addresses, route, neighbours)
 #   packet    europa-fwd --vr "inproc:packet:r0;packet:r1;packet:r2" (AF_PACKET ports)
+#   packet-v2 the same with TPACKET_V2 rings ("packet:r0,v2": no 1 ms block timer; not in
+#             the default list, for --latency)
 #   xdp       europa-fwd --vr "inproc:xdp:r0;xdp:r1;xdp:r2" (AF_XDP ports)
 #   europad-packet, europad-xdp
 #             europa-fwd --vr "europad:SOCK#fwd", europad owning r0, r1, r2 with AF_PACKET
@@ -143,9 +145,9 @@ command -v jq >/dev/null || skip "no jq: apt-get install jq"
 for f in $FORWARDERS; do
     case $f in
     kernel) ;;
-    packet | xdp | europad-packet | europad-xdp) [[ -x $FWD ]] || { echo "fwd-veth.sh: no $FWD: build the tree"; exit 1; } ;;
+    packet | xdp | packet-v2 | europad-packet | europad-xdp) [[ -x $FWD ]] || { echo "fwd-veth.sh: no $FWD: build the tree"; exit 1; } ;;
     recvfrom | mmsg) [[ -x $CONV ]] || { echo "fwd-veth.sh: no $CONV: build with benchmarks (-DEU_BUILD_BENCH=ON)"; exit 1; } ;;
-    *) echo "fwd-veth.sh: unknown forwarder $f (kernel packet xdp europad-packet europad-xdp recvfrom mmsg)"; exit 2 ;;
+    *) echo "fwd-veth.sh: unknown forwarder $f (kernel packet packet-v2 xdp europad-packet europad-xdp recvfrom mmsg)"; exit 2 ;;
     esac
 done
 [[ -x $CONV ]] || { echo "fwd-veth.sh: no $CONV (needed for the TSC frequency): build with benchmarks"; exit 1; }
@@ -219,7 +221,7 @@ start_router() {
     case $f in
     none) ;;
     kernel) kernel_fwd_on ;;
-    packet | xdp)
+    packet | xdp | packet-v2)
         bg "$RLOG" taskset -c "$cpu" ip netns exec "$RTR" "$FWD" --vr "$(fwd_vr_name "$f")" \
             --config fwd.conf "${FWD_TABLE[@]}" --seconds $((SECS * 4 + 60)) --stats-json
         RPID=$BGPID

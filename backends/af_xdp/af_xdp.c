@@ -189,18 +189,13 @@ static int xdp_parse(struct eu_port *p, const char *args, char ifname[IFNAMSIZ],
 		     int *mode)
 {
 	const char *at = strchr(args, '@'), *comma = strchr(args, ',');
-	const char *end = at ? at : comma ? comma : args + strlen(args);
+	int err = eu_port_ifname_take(p, args, at ? at : comma ? comma : args + strlen(args),
+				      ifname);
 
 	*queue = 0;
 	*mode = XDP_MODE_UNSPEC;
-	if (end == args)
-		return eu_err(EINVAL, "port %s: no interface name: write %s", p->name,
-			      p->ops->usage);
-	if ((size_t)(end - args) >= IFNAMSIZ)
-		return eu_err(EINVAL, "port %s: interface name is longer than %d bytes", p->name,
-			      IFNAMSIZ - 1);
-	memcpy(ifname, args, (size_t)(end - args));
-	ifname[end - args] = '\0';
+	if (err)
+		return err;
 	if (at) {
 		char *e;
 		unsigned long q;

@@ -219,7 +219,7 @@ veth_tables() {
             c=$(awk -F, -v x="$fw" '$1 == x { print $2 }' "$OUT/.c")
             echo "| $fw | $(n0 "$p") | $(n0 "$c") | $(n0 "$b") | **$(r "$p" "$kp")** | **$(r "$c" "$kc")** | $(r "$c" "$rc") | $(r "$c" "$mc") | $(r "$p" "$rp") |"
             case $fw in
-            packet | xdp | europad-*)
+            packet | packet-v2 | xdp | europad-*)
                 SUMMARY+="In *$sc*, europa-fwd ($fw) forwarded $(r "$p" "$kp")x the kernel's rate and $(r "$p" "$rp")x the recvfrom/sendto forwarder's, "
                 SUMMARY+="spending $(r "$c" "$kc")x the kernel's and $(r "$c" "$rc")x the recvfrom/sendto forwarder's cycles per frame on the router's core. "
                 ;;
@@ -584,9 +584,12 @@ if have path_latency path_latency.csv; then
                 if (lost != "") printf "; %s did not, and their percentiles are mostly the time frames waited in a full queue (socket, ring or backlog), not the path itself", lost
                 printf ". "
             }
-            pk = v["p50_us", "packet" SUBSEP lo]
-            if (pk != "" && kl + 0 > 0 && pk / kl > 10)
-                printf "europa-fwd over AF_PACKET is the slow one at low load, likely by design of its port rather than of the router: it reads TPACKET_V3 blocks, which the kernel hands to user space when a block is full or when its retire timer (1 ms, backends/af_packet) fires, so at a few frames per millisecond a frame waits for that timer; AF_XDP has no such wait. "
+            pk = v["p50_us", "packet" SUBSEP lo]; p2 = v["p50_us", "packet-v2" SUBSEP lo]
+            if (pk != "" && kl + 0 > 0 && pk / kl > 10) {
+                printf "europa-fwd over AF_PACKET with its default rings is the slow one at low load, by design of the port rather than of the router: it reads TPACKET_V3 blocks, which the kernel hands to user space when a block is full or when its retire timer (1 ms, backends/af_packet) fires, so at a few frames per millisecond a frame waits for that timer"
+                if (p2 != "") printf "; the same router on TPACKET_V2 rings (`packet:IF,v2`, a frame handed over as soon as it is written) takes %s us, %.1fx the kernel", p2, p2 / kl
+                printf ". "
+            }
             printf "Tails (p99.9, max) of milliseconds on this shared 2-CPU VM are mostly a process switched out (sender, router or sink): the medians and their ratios to the kernel are the figures to compare.\n"
         }' "$TMPR.pl"
     echo

@@ -7,7 +7,10 @@
  *   xdp:IFNAME[@QUEUE][,MODE]   AF_XDP socket (libxdp), copy or zero-copy mode;
  *                               MODE "native" or "skb" picks the XDP attach mode
  *                               (default: native, else skb)
- *   packet:IFNAME               AF_PACKET with TPACKET_V3 mmap rings
+ *   packet:IFNAME[,v2|,v3]      AF_PACKET with mmap rings: TPACKET_V3 blocks
+ *                               (default; batches best under load) or
+ *                               TPACKET_V2 frames (",v2": no 1 ms block timer,
+ *                               the lowest latency at low load)
  *   tap:IFNAME                  a TAP device (created if missing)
  *   pcap:IN.pcap,OUT.pcap       read frames from IN, write what is sent to OUT
  *                               (either may be empty: "pcap:,out.pcap")
@@ -112,7 +115,7 @@ EU_API void eu_port_stats_read(const struct eu_port *p, struct eu_port_stats *ou
 EU_API void eu_port_mac(const struct eu_port *p, unsigned char mac[6]);
 /*
  * The driver's mode in words: "xdp copy (native)", "xdp zero-copy (native)",
- * "xdp copy (skb)", "tpacket_v3", "tap" or "pcap".
+ * "xdp copy (skb)", "tpacket_v3", "tpacket_v2", "tap" or "pcap".
  */
 EU_API const char *eu_port_mode(const struct eu_port *p);
 

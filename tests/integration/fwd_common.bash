@@ -100,8 +100,14 @@ EOF
     fi
 }
 
-# fwd_vr_name <packet|xdp>: europa-fwd's --vr for the in-process switch over r0, r1, r2
-fwd_vr_name() { echo "inproc:$1:r0;$1:r1;$1:r2"; }
+# fwd_vr_name <packet|xdp|packet-v2>: europa-fwd's --vr for the in-process switch over r0,
+# r1, r2 (packet-v2: AF_PACKET ports with TPACKET_V2 rings)
+fwd_vr_name() {
+    case $1 in
+    packet-v2) echo "inproc:packet:r0,v2;packet:r1,v2;packet:r2,v2" ;;
+    *) echo "inproc:$1:r0;$1:r1;$1:r2" ;;
+    esac
+}
 
 # start_fwd <log> <vr name> <config> [europa-fwd args...]: europa-fwd in RTR with a
 # control socket at $FSOCK; waits until the socket answers. FPID is its pid (the pid of

@@ -2,17 +2,21 @@
 # tests/integration/port_veth.sh - live traffic through each port driver.
 #
 # Two network namespaces joined by a veth pair (A:va <-> B:vb) and a two-queue veth pair, and
-# a TAP device in A. For each driver and direction, port_xfer sends N numbered 64-byte UDP
-# frames (198.18.0.1 -> 198.19.0.1) from one eu_port to another and checks that every one
-# arrives once, in order, intact, and that the ports' counters agree with what was seen;
-# the sending veth's kernel tx counter must have moved by exactly N. Then error messages,
-# XDP program cleanup, TAP creation/removal, and a negative control (a receiver that gets
-# nothing must make port_xfer fail). Last, frames per second through each driver are
-# measured (not asserted): median of EU_PORT_MEASURE_RUNS runs.
+# a TAP device in A. For each driver (packet: both with TPACKET_V3 and with ,v2) and direction,
+# port_xfer sends N numbered 64-byte UDP frames (198.18.0.1 -> 198.19.0.1) from one eu_port
+# to another and checks that every one arrives once, in order, intact, and that the ports'
+# counters agree with what was seen; the sending veth's kernel tx counter must have moved by
+# exactly N. Then packet:IF,v2's edges (port_packet_v2: frames longer than frame_size
+# counted and skipped, poll readiness, kernel drops counted), error messages (a bad packet:
+# option among them), the mode strings, XDP program cleanup, TAP creation/removal, and a
+# negative control (a receiver that gets nothing must make port_xfer fail). Last, frames
+# per second through each driver are measured (not asserted): median of
+# EU_PORT_MEASURE_RUNS runs.
 #
 #   tests/integration/port_veth.sh            (as root; CTest runs it as "port_veth")
 #
-# Environment: EU_INTEGRATION_BIN (directory of port_xfer; default build/tests/integration),
+# Environment: EU_INTEGRATION_BIN (directory of port_xfer and port_packet_v2; default
+# build/tests/integration),
 # EU_PORT_FRAMES (N, default 10000), EU_PORT_MEASURE_RUNS (default 3, 0 = skip; 0 under
 # a sanitizer build unless set),
 # EU_PORT_MEASURE_FRAMES (default 200000).
@@ -33,6 +37,8 @@ skip() { echo "port_veth: SKIP: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, AF_PACKET, AF_XDP, TAP)"
 command -v ip >/dev/null || skip "no ip(8): apt-get install iproute2"
 [[ -x $xfer ]] || { echo "port_veth: FAIL: no $xfer (build the tree first)"; exit 1; }
+[[ -x $bin/port_packet_v2 ]] ||
+    { echo "port_veth: FAIL: no $bin/port_packet_v2 (build the tree first)"; exit 1; }
 
 tag=$$
 A=eupA$tag B=eupB$tag
@@ -124,6 +130,26 @@ xfer "packet->packet ring 16" "$B" "packet:$VB" "$VB" "$A" "packet:$VA" --ring 1
 xfer "tap->packet" "$A" "tap:$TAP" "$TAP/rx" "$A" "packet:$TAP"
 # The TAP's kernel side counts what we write as received, what the stack sends as sent.
 xfer "packet->tap" "$A" "packet:$TAP" "$TAP" "$A" "tap:$TAP"
+# The same for packet:IF,v2 (TPACKET_V2: an rx ring of frames, tpacket2_hdr on the tx ring),
+# and the two versions against each other.
+xfer "packet,v2->packet,v2" "$B" "packet:$VB,v2" "$VB" "$A" "packet:$VA,v2"
+xfer "packet,v2->packet,v2 vlan" "$B" "packet:$VB,v2" "$VB" "$A" "packet:$VA,v2" --vlan 42
+xfer "packet,v2 big frames vlan" "$B" "packet:$VB,v2" "$VB" "$A" "packet:$VA,v2" --size 1514 \
+    --vlan 3
+xfer "packet,v3->packet,v2" "$B" "packet:$VB,v3" "$VB" "$A" "packet:$VA,v2"
+xfer "packet,v2->packet" "$B" "packet:$VB,v2" "$VB" "$A" "packet:$VA"
+xfer "packet,v2->xdp" "$B" "packet:$VB,v2" "$VB" "$A" "xdp:$VA"
+xfer "xdp->packet,v2" "$A" "xdp:$VA" "$VA" "$B" "packet:$VB,v2"
+xfer "packet,v2 ring 16" "$B" "packet:$VB,v2" "$VB" "$A" "packet:$VA,v2" --ring 16 --burst 256 \
+    --window 16
+xfer "tap->packet,v2" "$A" "tap:$TAP" "$TAP/rx" "$A" "packet:$TAP,v2"
+xfer "packet,v2->tap" "$A" "packet:$TAP,v2" "$TAP" "$A" "tap:$TAP"
+
+echo
+echo "== packet:IF,v2 edges: truncated frames, poll, kernel drops (port_packet_v2)"
+if ! timeout -k 5 60 "$bin/port_packet_v2" --rx-ns "$A" --rx "$VA" --tx-ns "$B" --tx "$VB"; then
+    fail "packet,v2 edges" "port_packet_v2 failed"
+fi
 
 echo
 echo "== XDP programs are gone after close"
@@ -160,6 +186,21 @@ expect_open "xdp zero-copy on veth" "$A" "xdp:$VA" --flags 1 --expect-fail "zero
 expect_open "xdp forced copy" "$A" "xdp:$VA" --flags 2
 expect_open "xdp no such interface" "$A" "xdp:nope$tag" --expect-fail "no such interface"
 expect_open "packet no such interface" "$A" "packet:nope$tag" --expect-fail "no such interface"
+expect_open "packet,v2 no such interface" "$A" "packet:nope$tag,v2" \
+    --expect-fail "no such interface"
+expect_open "packet bad option" "$A" "packet:$VA,v9" \
+    --expect-fail "unknown AF_PACKET option 'v9': use ,v2"
+expect_open "packet no interface" "$A" "packet:,v2" --expect-fail "no interface name"
+# The mode string says which ring version the port got.
+for v in "" ,v3 ,v2; do
+    want=tpacket_v3
+    [[ $v == ,v2 ]] && want=tpacket_v2
+    if [[ $("$xfer" --open "packet:$VA$v" --ns "$A" 2>&1) != *"mode '$want'"* ]]; then
+        fail "packet$v mode" "packet:$VA$v does not report mode '$want'"
+    else
+        echo "  packet:IF$v: mode '$want'"
+    fi
+done
 expect_open "xdp bad queue" "$A" "xdp:$VA@7" --expect-fail "queue 7"
 expect_open "tap over a veth" "$A" "tap:$VA" --expect-fail "not a TAP device"
 
@@ -199,6 +240,7 @@ if ((RUNS > 0)); then
             "${rates[*]}"
     }
     measure "packet -> packet" "$B" "packet:$VB" "$A" "packet:$VA"
+    measure "packet,v2 -> packet,v2" "$B" "packet:$VB,v2" "$A" "packet:$VA,v2"
     measure "packet -> xdp (native)" "$B" "packet:$VB" "$A" "xdp:$VA"
     measure "packet -> xdp (skb)" "$B" "packet:$VB" "$A" "xdp:$VA,skb"
     measure "xdp (native) -> packet" "$A" "xdp:$VA" "$B" "packet:$VB"
