@@ -16,11 +16,43 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#if __has_include(<net/gso.h>)
+#include <net/gso.h> /* __skb_gso_segment() moved here in Linux 6.4 */
+#endif
 
 #include "europa.h"
 
 static LIST_HEAD(eu_ports);
 static DEFINE_MUTEX(eu_mutex);
+
+/*
+ * A GSO skb (GRO merged several arriving frames, or a virtual device passed
+ * one large TCP or UDP send) is longer than a slot: cut it back into the
+ * frames it stands for, with their checksums computed in software (no
+ * offload is assumed on the VR's side), and give the VR each of them. A
+ * skb that cannot be cut goes to eu_kvr_rx() whole, which counts it as
+ * rx_toobig. Consumes skb, which the caller has made its own.
+ */
+static void eu_rx_gso(struct eu_kvr *vr, u16 vport, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg, *next;
+
+	__skb_push(skb, ETH_HLEN); /* the segmentation starts at the MAC header */
+	segs = __skb_gso_segment(skb, NETIF_F_SG, false);
+	if (IS_ERR_OR_NULL(segs)) {
+		__skb_pull(skb, ETH_HLEN);
+		eu_kvr_rx(vr, vport, skb);
+		consume_skb(skb);
+		return;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, seg, next) {
+		skb_mark_not_on_list(seg);
+		__skb_pull(seg, ETH_HLEN); /* as the rx_handler sees a frame */
+		eu_kvr_rx(vr, vport, seg);
+		consume_skb(seg);
+	}
+}
 
 static rx_handler_result_t eu_handle_frame(struct sk_buff **pskb)
 {
@@ -43,8 +75,16 @@ static rx_handler_result_t eu_handle_frame(struct sk_buff **pskb)
 		const struct eu_kmatch *m = &t->m[i];
 
 		if (m->vlan == vlan && ether_addr_equal(m->mac, dst)) {
-			eu_kvr_rx(m->vr, m->vport, skb);
-			consume_skb(skb);
+			if (unlikely(skb_is_gso(skb))) {
+				/* ours to change (a tap may hold it too): or gone */
+				skb = skb_share_check(skb, GFP_ATOMIC);
+				*pskb = skb;
+				if (skb)
+					eu_rx_gso(m->vr, m->vport, skb);
+			} else {
+				eu_kvr_rx(m->vr, m->vport, skb);
+				consume_skb(skb);
+			}
 			eu_tx_from_rx(m->vr);
 			return RX_HANDLER_CONSUMED;
 		}

@@ -8,5 +8,7 @@ function name(k) {
 	if (k == "europa_fwd_rx") return "europa-fwd on europa.ko, + tx_in_rx"
 	if (k == "kernel") return "guest kernel IP forwarding"
 	if (k == "sockfwd") return "recvfrom/sendto forwarder (AF_PACKET)"
+	if (k == "kernel_gro") return "guest kernel IP forwarding, GRO on"
+	if (k == "europa_gro") return "europa.ko + VR, GRO on"
 	return k
 }

@@ -18,7 +18,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/fwd_common.bash"
 
 need_root "network namespaces, AF_PACKET"
-[[ -x $CONV ]] || skip "no $CONV: the benchmarks are not built (-DEU_BUILD_BENCH=ON)"
+[[ -x $CONV ]] || { echo "fwd_conv: FAIL: no $CONV (it is built in every configuration: build the tree)"; exit 1; }
 command -v jq >/dev/null || skip "no jq: apt-get install jq"
 command -v ping >/dev/null || skip "no ping: apt-get install iputils-ping"
 N=${EU_FWD_FRAMES:-$((20000 / SLOW))}

@@ -17,6 +17,19 @@
  *   blast dir=ab|ba via=MAC secs=S [pps=R] [len=L]
  *                                            paced load; the rate that
  *                                            arrives after a 1 s warm-up
+ *   tcp   via=MAC viab=MAC secs=S            iperf3 TCP A -> B through a
+ *                                            forwarder (A's next hop VIA,
+ *                                            B's VIAB); the receiver's
+ *                                            Mbit/s
+ *
+ * tcp needs NETNS_A and NETNS_B: network namespaces, each with a TAP device
+ * Q_TAP_NAME that has endpoint A's (B's) MAC, address and a route to the
+ * other side through the guest (run.sh makes them, as root). For the job the
+ * peer opens both TAPs and relays every frame between each TAP and its QEMU
+ * socket (its own ARP and ICMP answering off, the control port still its
+ * own), points each namespace's gateway at the forwarder's MAC (a permanent
+ * neighbour entry) and runs `iperf3 -s -1` in B and `iperf3 -c ... -J` in A,
+ * each under timeout(1).
  *
  * The peer exits after SECONDS (default 900) or on SIGTERM.
  */
@@ -25,12 +38,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +70,7 @@ struct link {
 	uint32_t ip;
 };
 
-enum kind { J_NONE, J_PING, J_UDP, J_BLAST };
+enum kind { J_NONE, J_PING, J_UDP, J_BLAST, J_TCP };
 
 struct job {
 	enum kind kind;
@@ -69,6 +87,13 @@ struct job {
 	uint8_t ctl_mac[6];
 	uint32_t ctl_ip;
 	uint16_t ctl_port;
+	/* tcp: B's next hop, the iperf3 processes, the client's JSON report */
+	uint8_t viab[6];
+	pid_t srv, cli;
+	int out_fd;
+	double t_cli, mbps;
+	long retr;
+	const char *err;
 };
 
 static struct link L[2];
@@ -76,6 +101,9 @@ static struct job J;
 static unsigned int last_done_id;
 static char last_done[512];
 static volatile sig_atomic_t stop;
+/* tcp: the endpoints' namespaces (argv) and, while a tcp job runs, their TAPs */
+static const char *netns[2];
+static int tap[2] = { -1, -1 };
 
 static double now_s(void)
 {
@@ -167,6 +195,11 @@ static void finish_job(void)
 			 (unsigned long long)J.sent, (unsigned long long)J.recv,
 			 (unsigned long long)J.dup, (unsigned long long)J.bad_ttl);
 		break;
+	case J_TCP:
+		snprintf(last_done, sizeof(last_done),
+			 "DONE id=%u kind=tcp mbps=%.1f retr=%ld secs=%.2f%s%s", J.id, J.mbps,
+			 J.retr, el, J.err ? " err=" : "", J.err ? J.err : "");
+		break;
 	default:
 		snprintf(last_done, sizeof(last_done),
 			 "DONE id=%u kind=blast sent=%llu recv=%llu offered_pps=%.0f rx_pps=%.0f "
@@ -181,6 +214,236 @@ static void finish_job(void)
 	send_udp(0, J.ctl_mac, J.ctl_ip, Q_CTL_PORT, J.ctl_port, last_done);
 	free(J.seen);
 	memset(&J, 0, sizeof(J));
+}
+
+/* ---------------------------------------------------------------- tcp */
+
+/* Seconds a tcp job may take beyond its secs before the peer gives up on it. */
+#define TCP_SLACK 40.0
+
+/* Start argv as a child, its stdout to out (-1: /dev/null). Returns its pid, or -1. */
+static pid_t spawn(const char *const argv[], int out)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(nul, 0);
+		dup2(out >= 0 ? out : nul, 1);
+		execvp(argv[0], (char *const *)argv); /* exec does not write them */
+		_exit(127);
+	}
+	if (pid < 0)
+		perror("eu-qpeer: fork");
+	return pid;
+}
+
+/* Stop a child (SIGTERM, SIGKILL after 2 s) and reap it; *pid becomes 0. */
+static void reap(pid_t *pid)
+{
+	int i;
+
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	for (i = 0; i < 200 && waitpid(*pid, NULL, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 200) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = 0;
+}
+
+/* Run argv to its end (it is bounded by timeout(1)); 0 if it exited 0. */
+static int run(const char *const argv[])
+{
+	int st;
+	pid_t pid = spawn(argv, -1);
+
+	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* Open the TAP Q_TAP_NAME of namespace ns (/run/netns/NS); the fd, or -1. */
+static int open_tap(const char *ns)
+{
+	char path[300];
+	struct ifreq ifr;
+	int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), nsfd, fd = -1;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (self >= 0 && nsfd >= 0 && setns(nsfd, CLONE_NEWNET) == 0) {
+		/* the device is looked up in the namespace /dev/net/tun was opened in */
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", Q_TAP_NAME);
+		if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
+			perror("eu-qpeer: TUNSETIFF");
+			close(fd);
+			fd = -1;
+		}
+		if (setns(self, CLONE_NEWNET) < 0) {
+			perror("eu-qpeer: setns back to its own namespace");
+			exit(1);
+		}
+	} else {
+		fprintf(stderr, "eu-qpeer: cannot enter %s: %s\n", path, strerror(errno));
+	}
+	if (self >= 0)
+		close(self);
+	if (nsfd >= 0)
+		close(nsfd);
+	return fd;
+}
+
+/* Endpoint li's gateway (the guest's address on its side) -> mac, permanently. */
+static int set_gateway(int li, const uint8_t *mac)
+{
+	char m[18], gw[16];
+	const char *argv[] = { "timeout", "10", "ip", "-n", netns[li], "neigh", "replace", gw,
+			       "lladdr", m, "dev", Q_TAP_NAME, "nud", "permanent", NULL };
+	uint32_t g = li ? Q_G1_IP : Q_G0_IP;
+
+	snprintf(m, sizeof(m), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	snprintf(gw, sizeof(gw), "%u.%u.%u.%u", g >> 24, (g >> 16) & 255, (g >> 8) & 255, g & 255);
+	return run(argv);
+}
+
+static void tcp_close(void)
+{
+	reap(&J.cli);
+	reap(&J.srv);
+	for (int i = 0; i < 2; i++) {
+		if (tap[i] >= 0)
+			close(tap[i]);
+		tap[i] = -1;
+	}
+	if (J.out_fd >= 0)
+		close(J.out_fd);
+	J.out_fd = -1;
+}
+
+static void tcp_fail(const char *why)
+{
+	J.err = why;
+	tcp_close();
+	finish_job();
+}
+
+/* The job's start: gateways, TAPs, the server; the client follows after 1 s. */
+static void tcp_start(void)
+{
+	char t[16];
+	const char *srv[] = { "timeout", t, "ip", "netns", "exec", netns[1], "iperf3", "-s", "-1",
+			      NULL };
+	char path[] = "/tmp/eu-qpeer-tcp.XXXXXX";
+
+	J.out_fd = -1;
+	if (!netns[0] || !netns[1]) {
+		tcp_fail("no-netns");
+		return;
+	}
+	if (set_gateway(0, J.via) || set_gateway(1, J.viab)) {
+		tcp_fail("neigh");
+		return;
+	}
+	tap[0] = open_tap(netns[0]);
+	tap[1] = open_tap(netns[1]);
+	J.out_fd = mkostemp(path, O_CLOEXEC); /* the client gets it as its stdout */
+	if (J.out_fd >= 0)
+		unlink(path);
+	if (tap[0] < 0 || tap[1] < 0 || J.out_fd < 0) {
+		tcp_fail("tap");
+		return;
+	}
+	snprintf(t, sizeof(t), "%.0f", J.secs + TCP_SLACK);
+	J.srv = spawn(srv, -1);
+	J.t_cli = J.t0 + 1;
+}
+
+/* The receiver's rate and the sender's retransmissions from iperf3 -J. */
+static void tcp_parse(void)
+{
+	static char buf[1 << 20];
+	ssize_t n = pread(J.out_fd, buf, sizeof(buf) - 1, 0);
+	const char *p, *q;
+
+	buf[n > 0 ? n : 0] = 0;
+	p = strstr(buf, "\"sum_received\"");
+	q = p ? strstr(p, "\"bits_per_second\"") : NULL;
+	if (!q || !(q = strchr(q, ':'))) {
+		J.err = "no-result";
+		return;
+	}
+	J.mbps = strtod(q + 1, NULL) / 1e6;
+	p = strstr(buf, "\"sum_sent\"");
+	q = p ? strstr(p, "\"retransmits\"") : NULL;
+	if (q && (q = strchr(q, ':')))
+		J.retr = strtol(q + 1, NULL, 10);
+}
+
+static void tcp_step(double t)
+{
+	char s[16], T[16];
+	const char *cli[] = { "timeout", T, "ip", "netns", "exec", netns[0], "iperf3", "-c",
+			      "198.19.1.2", "-t", s, "-J", NULL };
+	int st;
+
+	if (!J.cli && t >= J.t_cli) {
+		snprintf(s, sizeof(s), "%.0f", J.secs);
+		snprintf(T, sizeof(T), "%.0f", J.secs + TCP_SLACK - 5);
+		J.cli = spawn(cli, J.out_fd);
+		if (J.cli < 0) {
+			J.cli = 0;
+			tcp_fail("fork");
+		}
+		return;
+	}
+	if (J.cli > 0 && waitpid(J.cli, &st, WNOHANG) == J.cli) {
+		J.cli = 0;
+		tcp_parse();
+		tcp_close();
+		finish_job();
+		return;
+	}
+	if (t > J.t0 + J.secs + TCP_SLACK)
+		tcp_fail("timeout");
+}
+
+/* A frame the guest sent to the control port (the peer keeps it while relaying). */
+static int ctl_frame(int li, const uint8_t *f, size_t n)
+{
+	uint16_t type, vlan;
+	int l3 = q_l3(f, n, &type, &vlan);
+	const uint8_t *ip = f + l3;
+
+	return li == 0 && l3 > 0 && type == 0x0800 && n >= (size_t)l3 + 28 && (ip[0] & 0xf) == 5 &&
+	       ip[9] == 17 && q_get32(ip + 16) == L[0].ip && q_get16(ip + 22) == Q_CTL_PORT;
+}
+
+/* Relay what TAP li has to its QEMU socket, BATCH frames at most. */
+static void tap_drain(int li)
+{
+	uint8_t f[FRAME_MAX];
+	int i;
+
+	for (i = 0; i < BATCH && tap[li] >= 0; i++) {
+		ssize_t n = read(tap[li], f, sizeof(f));
+
+		if (n <= 0)
+			return;
+		if (n < 60) { /* the minimum Ethernet frame, as a NIC pads it */
+			memset(f + n, 0, (size_t)(60 - n));
+			n = 60;
+		}
+		send_frame(li, f, (size_t)n);
+	}
 }
 
 static const char *kv(const char *msg, const char *key)
@@ -224,6 +487,8 @@ static void control(const uint8_t *smac, uint32_t sip, uint16_t sport, const cha
 		J.kind = J_UDP;
 	else if (strstr(msg, " blast"))
 		J.kind = J_BLAST;
+	else if (strstr(msg, " tcp"))
+		J.kind = J_TCP;
 	else
 		return;
 	v = kv(msg, "dir");
@@ -249,6 +514,12 @@ static void control(const uint8_t *smac, uint32_t sip, uint16_t sport, const cha
 	J.t0 = now_s();
 	J.last_event = J.t0;
 	fprintf(stderr, "eu-qpeer: job %s\n", msg);
+	if (J.kind == J_TCP) {
+		v = kv(msg, "viab");
+		if (!v || q_parse_mac(v, J.viab))
+			memcpy(J.viab, J.via, 6);
+		tcp_start();
+	}
 }
 
 static void on_test_frame(int li, const uint8_t *ip, const uint8_t *udp)
@@ -380,8 +651,14 @@ static void drain(int li)
 		n = recvmmsg(L[li].fd, mm, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (tap[li] >= 0 && !ctl_frame(li, bufs[i], mm[i].msg_len)) {
+				if (write(tap[li], bufs[i], mm[i].msg_len) < 0 && errno != EAGAIN)
+					perror("eu-qpeer: write to the TAP");
+				continue;
+			}
 			handle(li, bufs[i], mm[i].msg_len);
+		}
 	}
 }
 
@@ -437,6 +714,10 @@ static void job_step(void)
 
 	if (J.kind == J_NONE)
 		return;
+	if (J.kind == J_TCP) {
+		tcp_step(t);
+		return;
+	}
 	job_send(t);
 	switch (J.kind) {
 	case J_PING:
@@ -480,9 +761,14 @@ int main(int argc, char **argv)
 {
 	double end;
 
-	if (argc < 5) {
-		fprintf(stderr, "usage: eu-qpeer A_LOCAL A_QEMU B_LOCAL B_QEMU [SECONDS]\n");
+	if (argc < 5 || argc == 7) {
+		fprintf(stderr,
+			"usage: eu-qpeer A_LOCAL A_QEMU B_LOCAL B_QEMU [SECONDS [NETNS_A NETNS_B]]\n");
 		return 2;
+	}
+	if (argc > 7) {
+		netns[0] = argv[6];
+		netns[1] = argv[7];
 	}
 	if (open_link(0, atoi(argv[1]), atoi(argv[2]), q_a_mac, Q_A_IP) ||
 	    open_link(1, atoi(argv[3]), atoi(argv[4]), q_b_mac, Q_B_IP)) {
@@ -494,13 +780,20 @@ int main(int argc, char **argv)
 	end = now_s() + (argc > 5 ? atof(argv[5]) : 900);
 	fprintf(stderr, "eu-qpeer: ready\n");
 	while (!stop && now_s() < end) {
-		struct pollfd p[2] = { { .fd = L[0].fd, .events = POLLIN },
-				       { .fd = L[1].fd, .events = POLLIN } };
+		/* a negative fd (no TAP open) is ignored by poll */
+		struct pollfd p[4] = { { .fd = L[0].fd, .events = POLLIN },
+				       { .fd = L[1].fd, .events = POLLIN },
+				       { .fd = tap[0], .events = POLLIN },
+				       { .fd = tap[1], .events = POLLIN } };
 
-		poll(p, 2, J.kind == J_NONE ? 100 : 1);
+		poll(p, 4, J.kind == J_NONE ? 100 : J.kind == J_TCP ? 10 : 1);
 		drain(0);
 		drain(1);
+		tap_drain(0);
+		tap_drain(1);
 		job_step();
 	}
+	if (J.kind == J_TCP)
+		tcp_close();
 	return 0;
 }

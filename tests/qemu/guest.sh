@@ -9,6 +9,7 @@
 #   EUQ-RATE ...         forwarding rates (frames/s) of the forwarders
 #   EUQ-CPU ...          guest CPU time per forwarded frame (ns) of the forwarders
 #   EUQ-CPURATIO ...     that cost against the kernel's and the conventional one's
+#   EUQ-TCP ...          iperf3 TCP through the forwarders (Mbit/s; euq.tcp=1)
 #   EUQ-RESULT PASS|FAIL
 # then powers off. run.sh reads these lines.
 export PATH=/bin:/sbin
@@ -48,6 +49,7 @@ Q=/bin/eu-qtest
 A_MAC=02:ee:00:00:0a:02
 B_MAC=02:ee:00:00:0b:02
 G0_MAC=52:54:00:ee:00:01
+G1_MAC=52:54:00:ee:00:02
 VR1=02:ee:00:00:00:01
 VR2=02:ee:00:00:00:02
 VR3=02:ee:00:00:00:03
@@ -540,6 +542,96 @@ for f in $FWDS kernel sockfwd; do eval "say \"rounds (ns/frame) $f:\$C_$f\""; do
 echo "EUQ-RATE$LINE offered=$PPS secs=$SECS rounds=$ROUNDS"
 echo "EUQ-CPU$CLINE"
 echo "EUQ-CPURATIO$QLINE"
+
+# ---------------------------------------------------------- 7b. TCP (euq.tcp=1)
+# iperf3 from host namespace A to B through each forwarder (the peer relays its TAPs,
+# qnet.h): data a->b and ACKs b->a, so each forwarder routes both directions. The
+# receiver's Mbit/s, the median of euq.tcprounds rounds (default 1); a forwarder that
+# moves nothing fails (TCP must work through it), a slow one does not. GRO off on both
+# NICs: europa.ko and the AF_PACKET forwarder take frames, and GRO's merged skbs exceed
+# a slot (europa.ko counts them rx_toobig and TCP stalls) or the recvfrom buffer, so
+# every path gets the same wire frames; the kernel is measured once more with GRO on,
+# as it runs by default (kernel_gro), and so is europa.ko (europa_gro), which cuts the
+# merged skbs back into frames (europa_port.c: eu_rx_gso) and so must carry TCP too.
+# tcp_job NAME VIA VIAB: one run, A's gateway at MAC VIA and B's at VIAB; Mbit/s appended
+# to TL_NAME
+tcp_job() {
+    R=$(ctl $((SECS + 60)) tcp via=$2 viab=$3 secs=$SECS)
+    say "round $tround tcp $1: ${R:-no answer from the peer}"
+    M=$(kv "$R" mbps)
+    eval "TL_$1=\"\$TL_$1 ${M:-0}\""
+    case "${M:-0}" in
+    0 | 0.0) fail "TCP through $1 moved nothing: ${R:-no answer}" ;;
+    esac
+}
+# fmedian X...: the middle value of decimals (the lower middle of an even count)
+fmedian() {
+    echo "$@" | awk '{ for (i = 1; i <= NF; i++) { v = $i + 0; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v }
+        printf "%.1f", NF ? a[int((NF + 1) / 2)] : 0 }'
+}
+if [ "$(cmdarg euq.tcp)" = 1 ]; then
+    TROUNDS=$(cmdarg euq.tcprounds)
+    [ -n "$TROUNDS" ] || TROUNDS=1
+    say "== 7b. TCP (iperf3, one stream) A -> B through each forwarder, ${SECS}s each, median of $TROUNDS round(s)"
+    TT0=$(cut -d. -f1 /proc/uptime)
+    [ -x /bin/ethtool ] || fail "euq.tcp=1 but no /bin/ethtool (run.sh packs it)"
+    TPATHS="europa kernel sockfwd kernel_gro europa_gro"
+    [ -x /bin/europa-fwd ] && TPATHS="europa_fwd $TPATHS"
+    tround=0
+    while [ $tround -lt "$TROUNDS" ]; do
+        tround=$((tround + 1))
+        for d in eth0 eth1; do ethtool -K $d gro off || fail "ethtool -K $d gro off"; done
+        echo 1 >/sys/module/europa/parameters/tx_in_write
+        echo 0 >/sys/module/europa/parameters/tx_in_rx
+        if [ -x /bin/europa-fwd ]; then
+            if start_efwd ",slots=8192"; then
+                tcp_job europa_fwd $VR1 $VR1
+                stop_efwd
+            fi
+        fi
+        if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
+            tcp_job europa $VR1 $VR1
+            stop_vr vr1
+        fi
+        echo "$TXRX_DEF" >/sys/module/europa/parameters/tx_in_rx
+        sysctl -w net.ipv4.ip_forward=1 >/dev/null
+        tcp_job kernel $G0_MAC $G1_MAC
+        sysctl -w net.ipv4.ip_forward=0 >/dev/null
+        $PIN $Q sockfwd $SOCK eth0 eth1 $ROUTES >/tmp/sock.log 2>&1 &
+        SPID=$!
+        sleep 1
+        tcp_job sockfwd $SOCK $SOCK
+        kill -TERM $SPID
+        wait $SPID
+        say "round $tround tcp sockfwd: $(grep '^SOCKFWD' /tmp/sock.log)"
+        for d in eth0 eth1; do ethtool -K $d gro on; done
+        sysctl -w net.ipv4.ip_forward=1 >/dev/null
+        tcp_job kernel_gro $G0_MAC $G1_MAC
+        sysctl -w net.ipv4.ip_forward=0 >/dev/null
+        echo 1 >/sys/module/europa/parameters/tx_in_write
+        echo 0 >/sys/module/europa/parameters/tx_in_rx
+        if start_vr vr1 "kdev:#port=eth0,port=eth1,mac=$VR1,slots=8192"; then
+            tcp_job europa_gro $VR1 $VR1
+            stop_vr vr1
+            # GRO merges TCP segments into skbs longer than a slot: each must reach the
+            # VR as the frames it was made of, none dropped as too long
+            case "$KST" in
+            *" rx_toobig=0 "*) ;;
+            *) fail "europa_gro: merged skbs reached the VR as rx_toobig drops: $KST" ;;
+            esac
+        fi
+        echo "$TXRX_DEF" >/sys/module/europa/parameters/tx_in_rx
+    done
+    TLINE="" TLIST=""
+    for f in $TPATHS; do
+        eval "l=\$TL_$f"
+        TLIST="$TLIST; $f:$l"
+        TLINE="$TLINE $f=$(fmedian $l)"
+    done
+    say "tcp rounds (Mbit/s)$TLIST"
+    say "7b took $(($(cut -d. -f1 /proc/uptime) - TT0)) s"
+    echo "EUQ-TCP$TLINE secs=$SECS rounds=$TROUNDS"
+fi
 
 # ------------------------------------------------- 8. the NIC goes away under a VR
 say "== 8. the NICs' driver is removed while a VR uses them"

@@ -14,6 +14,13 @@
  * sit between eth0 and eth1, each with its own MAC. Addresses are from
  * 198.18.0.0/15 only. The guest drives: it sends a command to A's control
  * port and the peer answers when the job is done.
+ *
+ * For TCP (run.sh: EUQ_TCP=1) the endpoints are also two host network
+ * namespaces, each with a TAP device Q_TAP_NAME that has A's (B's) MAC and
+ * address; during a tcp job the peer relays frames between each TAP and its
+ * QEMU socket, so iperf3 in A talks to iperf3 in B through the guest:
+ *
+ *   netns A (TAP) <-> eu-qpeer <--UDP--> eth0 guest eth1 <--UDP--> eu-qpeer <-> (TAP) netns B
  */
 #ifndef EU_QNET_H
 #define EU_QNET_H
@@ -28,6 +35,7 @@
 #define Q_B_IP Q_IP(198, 19, 1, 2)
 #define Q_G0_IP Q_IP(198, 18, 1, 1) /* guest eth0 */
 #define Q_G1_IP Q_IP(198, 19, 1, 1) /* guest eth1 */
+#define Q_TAP_NAME "euq0"           /* the TAP in each endpoint namespace (tcp) */
 #define Q_CTL_PORT 7777
 #define Q_TEST_PORT 9               /* discard: test frames go here */
 #define Q_MAGIC 0x45555154U         /* "EUQT" */

@@ -23,7 +23,10 @@
 # EUQ_NOSPIN=1 (one more: the VR sleeps as soon as its rx ring is empty),
 # EUQ_TX_IN_RX=0|1 (the module's tx_in_rx for the functional tests; step 7 measures both),
 # EUQ_EUROPACTL / EUQ_EUROPA_FWD (those programs from a CMake build, packed into
-# the guest with their shared libraries; CTest sets them).
+# the guest with their shared libraries; CTest sets them), EUQ_TCP=1 (step 7 also
+# measures iperf3 TCP through each forwarder, between two network namespaces this
+# script makes; needs root, iperf3 and ethtool, else it says so and skips only that),
+# EUQ_TCP_ROUNDS (TCP rounds, default 1; the median is reported).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -71,9 +74,11 @@ WORK=${1:-$(mktemp -d /tmp/euq.XXXXXX)}
 mkdir -p "$WORK"
 PEER_PID=""
 QEMU_PID=""
+NETNS=()
 cleanup() {
     if [[ -n $PEER_PID ]]; then kill "$PEER_PID" 2>/dev/null || true; fi
     if [[ -n $QEMU_PID ]]; then kill "$QEMU_PID" 2>/dev/null || true; fi
+    for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
     if [[ ${EUQ_KEEP:-0} != 1 ]]; then rm -rf "$WORK/initramfs" "$WORK/src"; fi
 }
 trap cleanup EXIT
@@ -93,7 +98,7 @@ fi
 if grep -E -i 'warning:' "$WORK/kbuild.log"; then die "module build has warnings"; fi
 
 log "building eu-qtest (static) and eu-qpeer"
-LIBSRC="error.c region.c ring.c vr.c wait.c kdev.c"
+LIBSRC="error.c region.c ring.c vr.c wait.c kdev.c ipv4.c" # ipv4.c: eu_ether_parse_mac (kdev.c)
 (cd "$SRC/lib" && timeout 300 gcc -static -O2 -Wall -Wextra -Werror -I"$SRC/include" -I"$SRC/lib" \
     -o "$WORK/eu-qtest" "$HERE/eu-qtest.c" $LIBSRC) || die "eu-qtest build failed"
 timeout 120 gcc -O2 -Wall -Wextra -Werror -o "$WORK/eu-qpeer" "$HERE/eu-qpeer.c" || die "eu-qpeer build failed"
@@ -129,6 +134,23 @@ pack_prog() {
 }
 if [[ -n ${EUQ_EUROPACTL:-} ]]; then pack_prog "$EUQ_EUROPACTL" europactl; fi
 if [[ -n ${EUQ_EUROPA_FWD:-} ]]; then pack_prog "$EUQ_EUROPA_FWD" europa-fwd; fi
+# TCP (EUQ_TCP=1): endpoints A and B as network namespaces, each with a TAP that
+# eu-qpeer relays to its QEMU socket during a tcp job (qnet.h); the guest's ethtool
+# turns GRO off on eth0/eth1, since europa.ko and the AF_PACKET forwarder take
+# frames, not GRO's merged skbs
+TCP=0
+if [[ ${EUQ_TCP:-0} == 1 ]]; then
+    if [[ $EUID != 0 ]]; then
+        log "EUQ_TCP=1: not root, no TCP measurement"
+    elif ! command -v iperf3 >/dev/null; then
+        log "EUQ_TCP=1: no iperf3 (apt-get install iperf3), no TCP measurement"
+    elif ! command -v ethtool >/dev/null; then
+        log "EUQ_TCP=1: no ethtool (apt-get install ethtool), no TCP measurement"
+    else
+        TCP=1
+        pack_prog "$(command -v ethtool)" ethtool
+    fi
+fi
 cp "$HERE/guest.sh" "$R/init"
 chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$WORK/initrd.gz"
@@ -136,12 +158,35 @@ chmod +x "$R/init"
 # ------------------------------------------------------------ peer + boot
 BASE=$((20000 + ($$ % 10000) * 4))
 A_LOCAL=$BASE A_QEMU=$((BASE + 1)) B_LOCAL=$((BASE + 2)) B_QEMU=$((BASE + 3))
-"$WORK/eu-qpeer" $A_LOCAL $A_QEMU $B_LOCAL $B_QEMU $((BOOT_TIMEOUT + 60)) 2>"$WORK/peer.log" &
+# tcp_ns NAME MAC ADDR/24 OTHER_NET GATEWAY: a namespace with endpoint MAC/ADDR on a TAP
+# (persistent: eu-qpeer attaches to it per job), routed to the other side via the guest
+tcp_ns() {
+    NETNS+=("$1")
+    ip netns add "$1" &&
+        ip -n "$1" link set lo up &&
+        ip netns exec "$1" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
+        ip -n "$1" tuntap add dev euq0 mode tap &&
+        ip -n "$1" link set euq0 address "$2" mtu 1500 up &&
+        ip -n "$1" addr add "$3" dev euq0 &&
+        ip -n "$1" route add "$4" via "$5" dev euq0 onlink &&
+        { ip netns exec "$1" ethtool -K euq0 tx off tso off gso off gro off >/dev/null 2>&1 || true; }
+}
+NS_ARGS=()
+if [[ $TCP == 1 ]]; then
+    if tcp_ns "euq-a-$$" 02:ee:00:00:0a:02 198.18.1.2/24 198.19.0.0/16 198.18.1.1 &&
+        tcp_ns "euq-b-$$" 02:ee:00:00:0b:02 198.19.1.2/24 198.18.0.0/16 198.19.1.1; then
+        NS_ARGS=("euq-a-$$" "euq-b-$$")
+    else
+        log "EUQ_TCP=1: cannot set up the namespaces, no TCP measurement"
+        TCP=0
+    fi
+fi
+"$WORK/eu-qpeer" $A_LOCAL $A_QEMU $B_LOCAL $B_QEMU $((BOOT_TIMEOUT + 60)) "${NS_ARGS[@]}" 2>"$WORK/peer.log" &
 PEER_PID=$!
 
 qemu_args=(-m 1024 -smp "${EUQ_SMP:-2}" -display none -monitor none -no-reboot
     -kernel "$VMLINUZ" -initrd "$WORK/initrd.gz"
-    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}${EUQ_NOSPIN:+ euq.nospin=$EUQ_NOSPIN}${EUQ_TX_IN_RX:+ euq.txrx=$EUQ_TX_IN_RX}"
+    -append "console=ttyS0 loglevel=5 panic=-1 euq.secs=$SECS euq.pps=$PPS${EUQ_ONLY:+ euq.only=$EUQ_ONLY}${EUQ_SPIN_US:+ euq.spin=$EUQ_SPIN_US}${EUQ_PIN:+ euq.pin=$EUQ_PIN}${EUQ_ROUNDS:+ euq.rounds=$EUQ_ROUNDS}${EUQ_PLACED:+ euq.placed=$EUQ_PLACED}${EUQ_NOSPIN:+ euq.nospin=$EUQ_NOSPIN}${EUQ_TX_IN_RX:+ euq.txrx=$EUQ_TX_IN_RX} euq.tcp=$TCP${EUQ_TCP_ROUNDS:+ euq.tcprounds=$EUQ_TCP_ROUNDS}"
     -device e1000,netdev=n0,mac=52:54:00:ee:00:01,romfile=
     -netdev socket,id=n0,udp=127.0.0.1:$A_LOCAL,localaddr=127.0.0.1:$A_QEMU
     -device e1000,netdev=n1,mac=52:54:00:ee:00:02,romfile=
@@ -217,6 +262,29 @@ if [[ -n $RATE ]]; then
                 (qk != "" ? qk : "n/a"), (qs != "" ? qs : "n/a") }'
     done
     echo "  (ratios only: emulation makes absolute numbers meaningless; never asserted)"
+fi
+TCPL=$(grep -a '^EUQ-TCP' "$CONSOLE" | tr -d '\r' | tail -n 1 || true) # none without euq.tcp=1
+if [[ -n $TCPL ]]; then
+    tval() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"; }
+    k=$(tval "$TCPL" kernel) s=$(tval "$TCPL" sockfwd)
+    echo
+    echo "TCP (iperf3, one stream A -> B, $(tval "$TCPL" secs)s each, receiver's rate, median of $(tval "$TCPL" rounds)"
+    echo "round(s); GRO off on the guest's NICs but for kernel_gro and europa_gro):"
+    declare -A tlabel=(
+        [europa_fwd]="europa-fwd --vr kdev: on europa.ko, tx-in-write"
+        [europa]="europa.ko + VR (eu-qtest fwd), tx-in-write"
+        [kernel]="guest kernel IP forwarding"
+        [sockfwd]="recvfrom/sendto forwarder (AF_PACKET)"
+        [kernel_gro]="guest kernel IP forwarding, GRO on (its default)"
+        [europa_gro]="europa.ko + VR, GRO on (merged skbs cut back)")
+    for n in europa_fwd europa kernel sockfwd kernel_gro europa_gro; do
+        v=$(tval "$TCPL" "$n")
+        [[ -n $v ]] || continue
+        awk -v l="${tlabel[$n]}" -v v="$v" -v k="$k" -v s="$s" 'BEGIN {
+            printf "  %-52s %8s Mbit/s   / kernel = %s, / recvfrom+sendto = %s\n", l, v,
+                (k > 0 ? sprintf("%.2f", v / k) : "n/a"), (s > 0 ? sprintf("%.2f", v / s) : "n/a") }'
+    done
+    echo "  (ratios only; never asserted)"
 fi
 if grep -a -q '^EUQ-RESULT PASS' "$CONSOLE"; then
     echo "qemu-test: PASS"
