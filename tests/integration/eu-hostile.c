@@ -28,6 +28,8 @@
 #include <europa/europa.h>
 #include <europa/open.h>
 
+#include "itest.h"
+
 static uint64_t rs = 88172645463325252ULL;
 
 static uint32_t rnd(void)
@@ -36,14 +38,6 @@ static uint32_t rnd(void)
 	rs ^= rs >> 7;
 	rs ^= rs << 17;
 	return (uint32_t)(rs >> 11);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* A mostly plausible index: in range, just out of range, or anything. */
@@ -91,8 +85,8 @@ int main(int argc, char **argv)
 	base = eu_region_base(vr->region);
 	fprintf(stderr, "eu-hostile: attached to %s (%u slots), scribbling for %.1f s\n",
 		argv[optind], h->nslots, secs);
-	t0 = now_s();
-	while (now_s() - t0 < secs) {
+	t0 = it_now_s();
+	while (it_now_s() - t0 < secs) {
 		uint32_t n = h->nslots, i, k;
 		__u32 idx[64];
 

@@ -51,6 +51,8 @@
 
 #include <europa/ipv4.h>
 
+#include "itest.h"
+
 #define MAGIC 0x52545545U /* "EUTR" */
 #define MAX_FLOWS 16
 #define BATCH 64
@@ -63,14 +65,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static uint16_t csum(const unsigned char *p, size_t n)
@@ -163,12 +157,12 @@ static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t 
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
-	t0 = now_s();
+	t0 = it_now_s();
 	for (;;) {
 		unsigned b = BATCH;
 		int n;
 
-		t = now_s() - t0;
+		t = it_now_s() - t0;
 		if ((count && sent >= count) || t > maxs)
 			break;
 		if (count && count - sent < b)
@@ -219,7 +213,7 @@ static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t 
 			seq[(sent + (unsigned)i) % (unsigned)nd]--;
 		sent += (unsigned)n;
 	}
-	t = now_s() - t0;
+	t = it_now_s() - t0;
 	printf("eu-traffic: sent %" PRIu64 " frames of %u bytes in %.3f s (%.0f pps)\n", sent,
 	       len, t, t > 0 ? (double)sent / t : 0);
 	return 0;
@@ -256,7 +250,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 	uint64_t *lat = NULL, nlat = 0; /* one-way latencies, ns (-L) */
 	unsigned char *seen[MAX_FLOWS] = { NULL };
 	unsigned char mac[6];
-	double t0 = now_s(), last = 0;
+	double t0 = it_now_s(), last = 0;
 	int fd, ifindex, sz = 64 << 20, i, ttl = -1;
 
 	for (i = 0; i < flows; i++) {
@@ -295,7 +289,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 	}
 	while (total < count) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		double t = now_s();
+		double t = it_now_s();
 		uint64_t rx_ns;
 		int n;
 
@@ -329,7 +323,7 @@ static int do_recv(const char *ifname, uint64_t count, int flows, double maxs, c
 			}
 			if (ttl < 0)
 				ttl = f[22];
-			last = now_s();
+			last = it_now_s();
 			total++;
 			got[fl]++;
 			if (seq < count && (seen[fl][seq / 8] & (1U << (seq % 8)))) {

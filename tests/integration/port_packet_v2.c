@@ -38,6 +38,8 @@
 
 #include <europa/europa.h>
 
+#include "itest.h"
+
 #define MAGIC "EUV2"
 #define OFF_MAGIC 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define SMALL 60
@@ -54,38 +56,13 @@ static void check(int ok, const char *what)
 		failed = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int enter_ns(const char *ns)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "port_packet_v2: network namespace %s: %s\n", ns, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static struct eu_port *open_in(const char *ns, const char *name, unsigned frame_size,
 			       unsigned ring_size)
 {
 	struct eu_port_opts o;
 	struct eu_port *p;
 
-	if (enter_ns(ns))
+	if (it_enter_ns("port_packet_v2", ns))
 		return NULL;
 	memset(&o, 0, sizeof(o));
 	o.size = sizeof(o);
@@ -144,12 +121,12 @@ static int send1(struct eu_port *tx, unsigned len, const unsigned char dst[6], u
 	static unsigned char buf[BIG];
 	struct eu_frame f = { .data = buf, .len = (uint16_t)len };
 	unsigned char src[6];
-	double end = now_s() + 2;
+	double end = it_now_s() + 2;
 
 	eu_port_mac(tx, src);
 	frame_make(buf, len, dst, src, seq);
 	while (eu_port_tx_burst(tx, &f, 1) != 1) {
-		if (now_s() > end)
+		if (it_now_s() > end)
 			return -1;
 		usleep(100);
 	}
@@ -186,14 +163,14 @@ static unsigned recv_until(struct eu_port *rx, unsigned want, const struct eu_po
 {
 	struct eu_frame f[64];
 	unsigned got = 0, i, n;
-	double end = now_s() + 2;
+	double end = it_now_s() + 2;
 
 	for (;;) {
 		struct eu_port_stats s = stats(rx);
 
 		if (got + (s.rx_errors - base->rx_errors) + (s.rx_dropped - base->rx_dropped) >=
 			    want ||
-		    now_s() > end)
+		    it_now_s() > end)
 			break;
 		n = eu_port_rx_burst(rx, f, 64);
 		for (i = 0; i < n; i++) {
@@ -288,11 +265,11 @@ int main(int argc, char **argv)
 
 	/* 2. poll, and a lone frame's wait */
 	check(!readable(rx, 0), "eu_port_fd() is not readable with nothing waiting");
-	t0 = now_s();
+	t0 = it_now_s();
 	if (send1(tx, SMALL, dst, 100))
 		check(0, "the sender takes the poll test's frame");
 	check(readable(rx, 2000), "eu_port_fd() is readable once a frame came");
-	dt = now_s() - t0;
+	dt = it_now_s() - t0;
 	got = eu_port_rx_burst(rx, f, 64);
 	check(got == 1 && frame_seq(&f[0]) == 100, "the frame is there at once");
 	eu_port_rx_release(rx);

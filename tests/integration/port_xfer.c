@@ -46,6 +46,8 @@
 
 #include <europa/europa.h>
 
+#include "itest.h"
+
 #define MAX_BURST 256
 #define HDR_LEN 42 /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define MAGIC 0x46585545U /* "EUXF" little-endian */
@@ -72,36 +74,6 @@ struct rx_state {
 	uint64_t last_us;   /* t_last in microseconds */
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int enter_ns(const char *ns)
-{
-	char path[256];
-	int fd;
-
-	if (!ns || !*ns)
-		return 0;
-	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "port_xfer: no network namespace %s: %s\n", ns, strerror(errno));
-		return -1;
-	}
-	if (setns(fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "port_xfer: setns %s: %s\n", ns, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static unsigned ring_size; /* --ring: ring_size of both ports (0: default) */
 
 static struct eu_port *open_in(const char *name, const char *ns, unsigned flags)
@@ -114,7 +86,7 @@ static struct eu_port *open_in(const char *name, const char *ns, unsigned flags)
 	o.size = sizeof(o);
 	o.flags = flags;
 	o.ring_size = ring_size;
-	if (enter_ns(ns) == 0) {
+	if (it_enter_ns("port_xfer", ns) == 0) {
 		p = eu_port_open(name, &o);
 		if (!p)
 			fprintf(stderr, "port_xfer: eu_port_open(%s): %s\n", name, eu_last_error());
@@ -241,8 +213,8 @@ static void check_frame(struct rx_state *s, const struct eu_frame *fr)
 		s->dup_or_old++;
 	}
 	if (!s->t_first)
-		s->t_first = now_s();
-	s->t_last = now_s();
+		s->t_first = it_now_s();
+	s->t_last = it_now_s();
 }
 
 static void *rx_main(void *arg)
@@ -411,9 +383,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "port_xfer: pthread_create failed\n");
 		return 2;
 	}
-	t0 = now_s();
+	t0 = it_now_s();
 	deadline = t0 + c.timeout;
-	while (sent < c.count && now_s() < deadline) {
+	while (sent < c.count && it_now_s() < deadline) {
 		unsigned n = c.burst, i, took;
 
 		if (c.count - sent < n)
@@ -445,13 +417,13 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Let the last frames out, then wait for the receiver (bounded). */
-	while (now_s() < deadline && __atomic_load_n(&s.expect_pub, __ATOMIC_ACQUIRE) < c.count) {
+	while (it_now_s() < deadline && __atomic_load_n(&s.expect_pub, __ATOMIC_ACQUIRE) < c.count) {
 		uint64_t last = __atomic_load_n(&s.last_us, __ATOMIC_ACQUIRE);
 
 		if (eu_port_flush(txp) < 0)
 			flush_errs++;
 		usleep(1000);
-		if (c.window == 0 && last && now_s() * 1e6 - (double)last > 500000)
+		if (c.window == 0 && last && it_now_s() * 1e6 - (double)last > 500000)
 			break; /* unpaced: what was lost is lost */
 	}
 	__atomic_store_n(&s.stop, 1, __ATOMIC_RELEASE);
