@@ -226,23 +226,26 @@ fi
 RATE=$(grep -a '^EUQ-RATE' "$CONSOLE" | tr -d '\r' | tail -n 1)
 CPU=$(grep -a '^EUQ-CPU ' "$CONSOLE" | tr -d '\r' | tail -n 1)
 CRAT=$(grep -a '^EUQ-CPURATIO' "$CONSOLE" | tr -d '\r' | tail -n 1)
+# val LINE KEY: KEY's value in an EUQ line
+val() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"; }
+# the paths of the EUQ-RATE and EUQ-TCP lines
+declare -A label=(
+    [europa_fwd]="europa-fwd --vr kdev: on europa.ko, tx-in-write"
+    [europa_fwd_rx]="europa-fwd --vr kdev: on europa.ko, + tx_in_rx"
+    [europa]="europa.ko + VR (eu-qtest fwd), tx-in-write"
+    [europa_rx]="europa.ko + VR (eu-qtest fwd), + tx_in_rx"
+    [europa_thread]="europa.ko + VR (eu-qtest fwd), transmit thread"
+    [kernel]="guest kernel IP forwarding"
+    [sockfwd]="recvfrom/sendto forwarder (AF_PACKET)"
+    [kernel_gro]="guest kernel IP forwarding, GRO on (its default)"
+    [europa_gro]="europa.ko + VR, GRO on (merged skbs cut back)")
 if [[ -n $RATE ]]; then
-    # val LINE KEY: KEY's value in an EUQ line
-    val() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"; }
     k=$(val "$RATE" kernel) s=$(val "$RATE" sockfwd) rounds=$(val "$RATE" rounds)
     echo
     echo "forwarding rate and guest CPU time per forwarded frame, 64-byte UDP frames through the guest"
     echo "(-accel $ACCEL, offered ${PPS}/s, ${SECS}s each, medians of ${rounds:-?} rounds; CPU: every guest CPU, idle excluded):"
     printf '  %-52s %10s %12s\n' "" "frames/s" "ns/frame"
     names=(europa_fwd europa_fwd_rx europa europa_rx europa_thread kernel sockfwd)
-    declare -A label=(
-        [europa_fwd]="europa-fwd --vr kdev: on europa.ko, tx-in-write"
-        [europa_fwd_rx]="europa-fwd --vr kdev: on europa.ko, + tx_in_rx"
-        [europa]="europa.ko + VR (eu-qtest fwd), tx-in-write"
-        [europa_rx]="europa.ko + VR (eu-qtest fwd), + tx_in_rx"
-        [europa_thread]="europa.ko + VR (eu-qtest fwd), transmit thread"
-        [kernel]="guest kernel IP forwarding"
-        [sockfwd]="recvfrom/sendto forwarder (AF_PACKET)")
     for n in "${names[@]}"; do
         v=$(val "$RATE" "$n")
         [[ -n $v ]] || continue
@@ -265,22 +268,14 @@ if [[ -n $RATE ]]; then
 fi
 TCPL=$(grep -a '^EUQ-TCP' "$CONSOLE" | tr -d '\r' | tail -n 1 || true) # none without euq.tcp=1
 if [[ -n $TCPL ]]; then
-    tval() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" <<<" $1"; }
-    k=$(tval "$TCPL" kernel) s=$(tval "$TCPL" sockfwd)
+    k=$(val "$TCPL" kernel) s=$(val "$TCPL" sockfwd)
     echo
-    echo "TCP (iperf3, one stream A -> B, $(tval "$TCPL" secs)s each, receiver's rate, median of $(tval "$TCPL" rounds)"
+    echo "TCP (iperf3, one stream A -> B, $(val "$TCPL" secs)s each, receiver's rate, median of $(val "$TCPL" rounds)"
     echo "round(s); GRO off on the guest's NICs but for kernel_gro and europa_gro):"
-    declare -A tlabel=(
-        [europa_fwd]="europa-fwd --vr kdev: on europa.ko, tx-in-write"
-        [europa]="europa.ko + VR (eu-qtest fwd), tx-in-write"
-        [kernel]="guest kernel IP forwarding"
-        [sockfwd]="recvfrom/sendto forwarder (AF_PACKET)"
-        [kernel_gro]="guest kernel IP forwarding, GRO on (its default)"
-        [europa_gro]="europa.ko + VR, GRO on (merged skbs cut back)")
     for n in europa_fwd europa kernel sockfwd kernel_gro europa_gro; do
-        v=$(tval "$TCPL" "$n")
+        v=$(val "$TCPL" "$n")
         [[ -n $v ]] || continue
-        awk -v l="${tlabel[$n]}" -v v="$v" -v k="$k" -v s="$s" 'BEGIN {
+        awk -v l="${label[$n]}" -v v="$v" -v k="$k" -v s="$s" 'BEGIN {
             printf "  %-52s %8s Mbit/s   / kernel = %s, / recvfrom+sendto = %s\n", l, v,
                 (k > 0 ? sprintf("%.2f", v / k) : "n/a"), (s > 0 ? sprintf("%.2f", v / s) : "n/a") }'
     done
