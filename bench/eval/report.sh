@@ -440,10 +440,10 @@ need a CPU. On this 2-CPU machine the sender, europad and the N VR processes sha
 CPUs: one VR is a single process that can be the bottleneck, a second VR adds work that
 runs on the other CPU, and beyond that VRs only take turns. A VR that finds its ring empty
 spins briefly, then sleeps and is woken by the switch through the need-wakeup flag, so many
-VRs cost wake-ups (system calls) and context switches rather than spinning cores; with 16
-VRs each one receives a frame every 16th frame, sleeps more often and is woken more often,
-which is where the aggregate drops. Per-VR rates fall as 1/N because the offered load is
-shared. The delivered/sent column is the fairer figure on a noisy machine: the sender's own
+VRs cost wake-ups (system calls) and context switches rather than spinning cores: with N
+VRs each one receives every Nth frame, sleeps more often and is woken more often, and
+that, not the switch's per-frame work, is what an aggregate falling with N (where it does
+above) pays for. Per-VR rates fall as 1/N because the offered load is shared. The delivered/sent column is the fairer figure on a noisy machine: the sender's own
 rate moves with the load of the machine.
 
 ${SCALE_TCP_SUM}With TCP every flow sends as fast as its window and the
