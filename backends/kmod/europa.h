@@ -136,6 +136,7 @@ struct eu_kvr {
 	u64 fill_pkts, comp_pkts, tx_ring_pkts;
 
 	atomic64_t rx_wakeups;
+	atomic64_t rx_gso; /* merged skbs cut back into frames (europa_port.c) */
 	atomic64_t tx_kicks;
 
 	/*

@@ -809,6 +809,7 @@ void eu_kvr_stats(struct eu_kvr *vr, struct eu_kdev_stats *st)
 	st->sw_free = f;
 	st->sw_busy = b;
 	st->rx_wakeups = atomic64_read(&vr->rx_wakeups);
+	st->rx_gso = atomic64_read(&vr->rx_gso);
 	st->tx_kicks = atomic64_read(&vr->tx_kicks);
 	st->tx_pkts = READ_ONCE(vr->tx.pkts);
 	st->tx_bytes = READ_ONCE(vr->tx.bytes);

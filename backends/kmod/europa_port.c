@@ -46,6 +46,7 @@ static void eu_rx_gso(struct eu_kvr *vr, u16 vport, struct sk_buff *skb)
 		return;
 	}
 	consume_skb(skb);
+	atomic64_inc(&vr->rx_gso);
 	skb_list_walk_safe(segs, seg, next) {
 		skb_mark_not_on_list(seg);
 		__skb_pull(seg, ETH_HLEN); /* as the rx_handler sees a frame */

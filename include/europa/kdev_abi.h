@@ -46,9 +46,9 @@
 #define EU_KDEV_ABI_VERSION 1
 /*
  * Minor: 1 added the tail of struct eu_kdev_stats (from vr_id) and of eu_kdev_info (bad[]);
- * 2 added eu_kdev_stats.tx_rxpath and tx_deferred.
+ * 2 added eu_kdev_stats.tx_rxpath and tx_deferred; 3 added eu_kdev_stats.rx_gso.
  */
-#define EU_KDEV_ABI_MINOR 2
+#define EU_KDEV_ABI_MINOR 3
 
 #define EU_KDEV_MAX_PORTS 8
 #define EU_KDEV_MAX_RULES 32
@@ -169,6 +169,9 @@ struct eu_kdev_stats {
 	/* since kdev ABI 1.2: */
 	__u64 tx_rxpath;   /* transmit passes run in the receive softirq or its timer (tx_in_rx) */
 	__u64 tx_deferred; /* kicks that left the tx ring to the receive path (tx_in_rx) */
+	/* since kdev ABI 1.3: */
+	__u64 rx_gso;      /* merged skbs (GRO, or a GSO send of a virtual device) cut back into
+			      the frames they stand for; those frames count in rx_pkts */
 };
 
 /* EU_KDEV_IOC_INFO: the module as a whole (works on an fd without a VR). */

@@ -177,7 +177,7 @@ static void print_kstats(const char *who, const struct eu_kdev_stats *st)
 	       "tx_err=%llu tx_kicks=%llu tx_sleeps=%llu rx_wakeups=%llu bad_idx=%llu "
 	       "bad_owner=%llu bad_state=%llu bad_len=%llu bad_port=%llu bad_ring=%llu "
 	       "sw_free=%u sw_busy=%u nslots=%u tx_direct=%llu tx_thread=%llu tx_busy=%llu vr_id=%u "
-	       "tx_rxpath=%llu tx_deferred=%llu\n",
+	       "tx_rxpath=%llu tx_deferred=%llu rx_gso=%llu\n",
 	       who, (unsigned long long)st->rx_pkts, (unsigned long long)st->tx_pkts,
 	       (unsigned long long)st->rx_nofree, (unsigned long long)st->rx_ringfull,
 	       (unsigned long long)st->rx_toobig, (unsigned long long)st->tx_err,
@@ -190,7 +190,7 @@ static void print_kstats(const char *who, const struct eu_kdev_stats *st)
 	       (unsigned long long)st->bad[EU_KDEV_BAD_RING], st->sw_free, st->sw_busy,
 	       st->nslots, (unsigned long long)st->tx_direct, (unsigned long long)st->tx_thread,
 	       (unsigned long long)st->tx_busy, st->vr_id, (unsigned long long)st->tx_rxpath,
-	       (unsigned long long)st->tx_deferred);
+	       (unsigned long long)st->tx_deferred, (unsigned long long)st->rx_gso);
 }
 
 static const char *spec_mac(const char *spec, uint8_t mac[6])

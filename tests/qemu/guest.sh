@@ -614,11 +614,15 @@ if [ "$(cmdarg euq.tcp)" = 1 ]; then
             tcp_job europa_gro $VR1 $VR1
             stop_vr vr1
             # GRO merges TCP segments into skbs longer than a slot: each must reach the
-            # VR as the frames it was made of, none dropped as too long
+            # VR as the frames it was made of (rx_gso counts the skbs cut back: with GRO
+            # on, a TCP stream makes some), none dropped as too long
             case "$KST" in
             *" rx_toobig=0 "*) ;;
             *) fail "europa_gro: merged skbs reached the VR as rx_toobig drops: $KST" ;;
             esac
+            G=$(echo "$KST" | sed -n 's/.* rx_gso=\([0-9]*\).*/\1/p')
+            [ "${G:-0}" -gt 0 ] || fail "europa_gro: no merged skb was cut back (rx_gso ${G:-missing}): did GRO run? $KST"
+            say "europa_gro: $G merged skbs cut back into frames"
         fi
         echo "$TXRX_DEF" >/sys/module/europa/parameters/tx_in_rx
     done

@@ -158,6 +158,7 @@ static json_object *vr_json(const struct eu_kdev_stats *st)
 	add_u64(o, "ringfull", st->rx_ringfull);
 	add_u64(o, "toobig", st->rx_toobig);
 	add_u64(o, "wakeups", st->rx_wakeups);
+	add_u64(o, "gso", st->rx_gso); /* 0 from a module older than kdev ABI 1.3 */
 	json_object_object_add(v, "rx", o);
 	o = json_object_new_object();
 	add_u64(o, "pkts", st->tx_pkts);
