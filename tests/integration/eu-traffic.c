@@ -67,18 +67,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint16_t csum(const unsigned char *p, size_t n)
-{
-	uint32_t s = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 static int open_if(const char *ifname, int *ifindex, unsigned char mac[6])
 {
 	struct sockaddr_ll sll;
@@ -132,25 +120,10 @@ static int do_send(const char *ifname, unsigned char dst[][6], int nd, uint64_t 
 	fd = open_if(ifname, &ifindex, mac);
 	setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	for (i = 0; i < BATCH; i++) {
-		unsigned char *f = fr[i], *ip = f + 14, *udp = ip + 20;
-		uint16_t c;
+		unsigned char *f = fr[i];
 
 		memset(f, 0, sizeof(fr[i]));
-		memcpy(f + 6, mac, 6);
-		f[12] = 0x08;
-		ip[0] = 0x45;
-		ip[2] = (unsigned char)((len - 14) >> 8);
-		ip[3] = (unsigned char)(len - 14);
-		ip[8] = 64;
-		ip[9] = 17;
-		ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
-		ip[16] = 198, ip[17] = 19, ip[18] = 0, ip[19] = 99;
-		c = csum(ip, 20);
-		ip[10] = (unsigned char)(c >> 8);
-		ip[11] = (unsigned char)c;
-		udp[0] = 0x13, udp[1] = 0x88, udp[2] = 0x13, udp[3] = 0x89;
-		udp[4] = (unsigned char)((len - 34) >> 8);
-		udp[5] = (unsigned char)(len - 34);
+		it_udp_frame(f, len, NULL, mac, 99, 5000, 5001); /* dst MAC: per flow, below */
 		iov[i].iov_base = f;
 		iov[i].iov_len = len;
 		memset(&mm[i], 0, sizeof(mm[i]));

@@ -74,43 +74,11 @@ static struct eu_port *open_in(const char *ns, const char *name, unsigned frame_
 	return p;
 }
 
-static uint16_t ip_csum(const unsigned char *h)
-{
-	uint32_t s = 0;
-	int i;
-
-	for (i = 0; i < 20; i += 2)
-		s += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /* A test frame of len bytes (>= 50) carrying seq. */
 static void frame_make(unsigned char *b, unsigned len, const unsigned char dst[6],
 		       const unsigned char src[6], uint32_t seq)
 {
-	unsigned char *ip = b + 14, *udp = b + 34;
-	uint16_t c;
-
-	memset(b, 0, len);
-	memcpy(b, dst, 6);
-	memcpy(b + 6, src, 6);
-	b[12] = 0x08;
-	ip[0] = 0x45;
-	ip[2] = (unsigned char)((len - 14) >> 8);
-	ip[3] = (unsigned char)(len - 14);
-	ip[8] = 64;
-	ip[9] = 17;
-	ip[12] = 198, ip[13] = 18, ip[14] = 0, ip[15] = 1;
-	ip[16] = 198, ip[17] = 19, ip[18] = 0, ip[19] = 1;
-	c = ip_csum(ip);
-	ip[10] = (unsigned char)(c >> 8);
-	ip[11] = (unsigned char)c;
-	udp[0] = 4000 >> 8, udp[1] = 4000 & 0xff;
-	udp[2] = 4001 >> 8, udp[3] = 4001 & 0xff;
-	udp[4] = (unsigned char)((len - 34) >> 8);
-	udp[5] = (unsigned char)(len - 34);
+	it_udp_frame(b, len, dst, src, 1, 4000, 4001);
 	memcpy(b + OFF_MAGIC, MAGIC, 4);
 	memcpy(b + OFF_MAGIC + 4, &seq, 4);
 }
